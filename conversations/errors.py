@@ -1,0 +1,47 @@
+"""Domain errors raised by services. One exception handler maps them to 8x8 bodies."""
+
+
+class DomainError(Exception):
+    """Base class: `code` is the 8x8 error code, `message` the human sentence."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class NotFound(DomainError):
+    """A resource addressed by the request (path id) does not exist in this tenant."""
+
+    code = "resource_not_found"
+
+    def __init__(self, resource_type: str, resource_id: str) -> None:
+        super().__init__(f"Entity of type {resource_type} with id {resource_id} was not found.")
+        self.resource_type = resource_type
+        self.resource_id = resource_id
+
+
+class InvalidReference(DomainError):
+    """A body field names something that does not exist (e.g. an unknown queue id)."""
+
+    code = "invalid_parameter"
+
+
+class InvalidTransition(DomainError):
+    """The action is not possible in the conversation's or offer's current state."""
+
+    code = "invalid_state"
+
+
+class OfferUnavailable(InvalidTransition):
+    """The offer was already taken, rejected, withdrawn or timed out."""
+
+    code = "offer_unavailable"
+
+
+class AlreadyExists(DomainError):
+    code = "invalid_parameter"

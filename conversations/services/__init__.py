@@ -1,0 +1,1 @@
+"""Domain services: every write to the contact-center domain goes through these."""

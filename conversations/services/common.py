@@ -1,0 +1,124 @@
+"""Building blocks shared by the lifecycle, routing and message services."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from conversations.errors import InvalidReference, NotFound
+from conversations.models import (
+    AssignmentType,
+    Conversation,
+    Interaction,
+    Participant,
+    ParticipantType,
+    PostAgentAssignment,
+    Queue,
+    Tenant,
+)
+from gateway_sim.ids import new_id
+
+
+def conversation_lock(conversation_id: str, *, tenant_id: str | None = None) -> Conversation:
+    """Fetch a conversation and lock its row until the end of the transaction.
+
+    Every service that changes a conversation takes this lock first, so concurrent changes
+    to one conversation (API calls, agent actions, timers) are applied one after another
+    and their events keep a strict order.
+    """
+    # Lock by primary key alone, then load the related rows: a locking query with joins
+    # would, on PostgreSQL, re-check the joins against a concurrent writer's new row and
+    # hand back stale related objects.
+    locked = Conversation.objects.select_for_update().filter(pk=conversation_id)
+    if tenant_id is not None:
+        locked = locked.filter(tenant_id=tenant_id)
+    if not locked.exists():
+        raise NotFound("Conversation", conversation_id)
+    return Conversation.objects.select_related("channel__webhook", "tenant", "queue", "agent", "script").get(
+        pk=conversation_id
+    )
+
+
+def queue_resolve(tenant: Tenant | str, queue_id: str) -> Queue:
+    tenant_id = tenant if isinstance(tenant, str) else tenant.id
+    queue = Queue.objects.filter(tenant_id=tenant_id, public_id=queue_id.strip()).first()
+    if queue is None:
+        raise InvalidReference(
+            f"Queue ID {queue_id} is invalid.", code="invalid_queue", field="assignment.id"
+        )
+    return queue
+
+
+def open_interaction(conversation: Conversation) -> Interaction | None:
+    return conversation.interactions.open().select_for_update().first()
+
+
+def interaction_start(conversation: Conversation, *, status: str, moment: datetime) -> Interaction:
+    stamp = format(int(moment.timestamp() * 1000), "x")
+    return Interaction.objects.create(
+        id=f"int-{stamp}-{new_id()}-chat-00-{conversation.tenant_id}",
+        conversation=conversation,
+        status=status,
+        started_at=moment,
+    )
+
+
+def assignment_set(conversation: Conversation, kind: AssignmentType, assignee_id: str) -> None:
+    conversation.assignment_type = kind
+    conversation.assignment_id = assignee_id
+
+
+def participant_join(
+    conversation: Conversation,
+    *,
+    kind: ParticipantType,
+    participant_id: str,
+    agent_pk: int | None = None,
+    moment: datetime | None = None,
+) -> Participant:
+    moment = moment or timezone.now()
+    participant, created = Participant.objects.get_or_create(
+        conversation=conversation,
+        type=kind,
+        participant_id=participant_id,
+        defaults={"language": conversation.language, "agent_id": agent_pk, "joined_at": moment},
+    )
+    if not created and participant.removed:
+        participant.removed = False
+        participant.joined_at = moment
+        participant.left_at = None
+        participant.save(update_fields=["removed", "joined_at", "left_at"])
+    return participant
+
+
+def participant_leave(
+    conversation: Conversation, *, kind: ParticipantType, participant_id: str, moment: datetime
+) -> None:
+    Participant.objects.filter(
+        conversation=conversation, type=kind, participant_id=participant_id, removed=False
+    ).update(removed=True, left_at=moment)
+
+
+def active_post_agent_assignment(conversation: Conversation) -> PostAgentAssignment | None:
+    """The hand-back to a bot webhook currently in force, if any (always read fresh)."""
+    return (
+        PostAgentAssignment.objects.filter(
+            conversation_id=conversation.pk, activated_at__isnull=False, finished_at__isnull=True
+        )
+        .select_related("webhook")
+        .first()
+    )
+
+
+def bot_participant_id(conversation: Conversation) -> str:
+    """The integration's bot speaks as its webhook (the post-agent one while that is active)."""
+    paa = active_post_agent_assignment(conversation)
+    if paa is not None:
+        return str(paa.webhook_id)
+    if conversation.channel.webhook_id:
+        return str(conversation.channel.webhook_id)
+    return "bot"
+
+
+def conversation_touch(conversation: Conversation, *fields: str) -> None:
+    conversation.updated_at = timezone.now()
+    conversation.save(update_fields=["updated_at", *fields])

@@ -1,0 +1,319 @@
+"""Routing: queueing interactions, offering them to agents, accept / reject / timeout."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from conversations.broadcast import broadcast_on_commit
+from conversations.errors import NotFound, OfferUnavailable
+from conversations.groups import agent_group, tenant_group
+from conversations.models import (
+    Agent,
+    AgentStatus,
+    AssignmentType,
+    Conversation,
+    ConversationState,
+    Interaction,
+    InteractionStatus,
+    Offer,
+    OfferStatus,
+    ParticipantType,
+    Queue,
+    TimerKind,
+)
+from conversations.services.common import (
+    assignment_set,
+    conversation_lock,
+    conversation_touch,
+    participant_join,
+)
+from conversations.services.timers import timer_cancel, timer_handler, timer_schedule
+from webhooks import payloads
+from webhooks.outbox import event_record
+
+
+def queue_into(
+    conversation: Conversation, interaction: Interaction, queue: Queue, *, moment: datetime
+) -> None:
+    """Put the interaction in `queue`: CONVERSATION_UPDATE (assignment queue), then QUEUED.
+
+    Every path into a queue (create, transfer, re-open, reassignment) goes through here, so
+    the event pair is always the same and always in this order.
+    """
+    interaction.status = InteractionStatus.QUEUED
+    interaction.queue = queue
+    interaction.agent = None
+    interaction.queued_at = moment
+    interaction.save(update_fields=["status", "queue", "agent", "queued_at"])
+    conversation.state = ConversationState.ACTIVE
+    conversation.queue = queue
+    conversation.agent = None
+    assignment_set(conversation, AssignmentType.QUEUE, queue.public_id)
+    conversation_touch(conversation, "state", "queue", "agent", "assignment_type", "assignment_id")
+    event_record(
+        conversation=conversation,
+        event_type="CONVERSATION_UPDATE",
+        data=payloads.conversation_update(conversation),
+        moment=moment,
+    )
+    event_record(conversation=conversation, event_type="QUEUED", data=payloads.queued(queue), moment=moment)
+    routing_dispatch(tenant_id=conversation.tenant_id)
+
+
+def offers_withdraw(interaction: Interaction, *, moment: datetime) -> None:
+    """Cancel the pending offer of an interaction that left its queue."""
+    for offer in Offer.objects.pending().filter(interaction=interaction).select_related("agent"):
+        offer.status = OfferStatus.CANCELLED
+        offer.decided_at = moment
+        offer.save(update_fields=["status", "decided_at"])
+        timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+        _push_offer(offer, "offer.withdrawn")
+
+
+def agent_load(agent: Agent) -> int:
+    chats = Interaction.objects.filter(agent=agent, status=InteractionStatus.WITH_AGENT).count()
+    return chats + Offer.objects.pending().filter(agent=agent).count()
+
+
+def _candidates(interaction: Interaction) -> list[Agent]:
+    """Agents who may be offered this interaction, best first.
+
+    Order: agents who have not yet declined this interaction, then those speaking the
+    user's language, then the longest idle.
+    """
+    assert interaction.queue is not None
+    language = interaction.conversation.language
+    agents = (
+        Agent.objects.filter(queues=interaction.queue, status=AgentStatus.AVAILABLE)
+        .annotate(
+            chats=Count(
+                "interactions",
+                filter=Q(interactions__status=InteractionStatus.WITH_AGENT),
+                distinct=True,
+            ),
+            pending=Count("offers", filter=Q(offers__status=OfferStatus.PENDING), distinct=True),
+            declined=Count(
+                "offers",
+                filter=Q(offers__interaction=interaction)
+                & Q(offers__status__in=[OfferStatus.REJECTED, OfferStatus.EXPIRED]),
+                distinct=True,
+            ),
+        )
+        .order_by("last_idle_at", "pk")
+    )
+    free = [agent for agent in agents if agent.chats + agent.pending < agent.capacity]  # type: ignore[attr-defined]
+    return sorted(free, key=lambda a: (a.declined, not a.speaks(language)))  # type: ignore[attr-defined]
+
+
+def routing_dispatch(*, tenant_id: str) -> list[Offer]:
+    """Offer every waiting interaction of the tenant that has no offer to a free agent."""
+    moment = timezone.now()
+    made: list[Offer] = []
+    waiting = (
+        Interaction.objects.waiting()
+        .filter(conversation__tenant_id=tenant_id)
+        .exclude(offers__status=OfferStatus.PENDING)
+        .select_related("conversation", "queue")
+    )
+    for interaction in waiting:
+        for agent in _candidates(interaction):
+            # Lock the agent so two concurrent dispatches cannot both fill its last slot.
+            locked = Agent.objects.select_for_update().get(pk=agent.pk)
+            if locked.status != AgentStatus.AVAILABLE or agent_load(locked) >= locked.capacity:
+                continue
+            made.append(offer_create(interaction=interaction, agent=locked, moment=moment))
+            break
+    return made
+
+
+def offer_create(*, interaction: Interaction, agent: Agent, moment: datetime) -> Offer:
+    timeout = timedelta(seconds=settings.SANDBOX_OFFER_TIMEOUT_SECONDS)
+    offer = Offer.objects.create(
+        interaction=interaction, agent=agent, created_at=moment, expires_at=moment + timeout
+    )
+    timer_schedule(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id, due_at=offer.expires_at)
+    _push_offer(offer, "offer.new")
+    return offer
+
+
+def _push_offer(offer: Offer, kind: str) -> None:
+    interaction = offer.interaction
+    conversation = interaction.conversation
+    payload = {
+        "offerId": offer.id,
+        "conversationId": conversation.id,
+        "agentId": offer.agent.public_id,
+        "status": offer.status,
+        "queueId": interaction.queue.public_id if interaction.queue else None,
+        "queueName": interaction.queue.name if interaction.queue else None,
+        "userName": conversation.display_name,
+        "language": conversation.language,
+        "expiresAt": offer.expires_at.isoformat(),
+    }
+    broadcast_on_commit([agent_group(offer.agent_id), tenant_group(conversation.tenant_id)], kind, payload)
+
+
+def _offer_for_update(offer_id: str, tenant_id: str | None = None) -> Offer | None:
+    """Lock an offer row by primary key alone, then load what it points at.
+
+    The lock query must not join: on PostgreSQL a blocked `SELECT ... FOR UPDATE` re-checks
+    its join conditions against the winner's new row version and would drop the row (the
+    loser would see "not found" instead of "already accepted").
+    """
+    if not Offer.objects.select_for_update().filter(pk=offer_id).exists():
+        return None
+    offer = Offer.objects.select_related("interaction__conversation", "interaction__queue", "agent").get(
+        pk=offer_id
+    )
+    if tenant_id is not None and offer.agent.tenant_id != tenant_id:
+        return None
+    return offer
+
+
+def _offer_or_404(offer_id: str, tenant_id: str) -> Offer:
+    offer = _offer_for_update(offer_id, tenant_id)
+    if offer is None:
+        raise NotFound("Offer", offer_id)
+    return offer
+
+
+def offer_accept(*, offer_id: str, agent: Agent) -> Conversation:
+    """The agent takes the chat: MEMBERS_CHANGED agent joined, CONVERSATION_UPDATE (agent).
+
+    The offered agent normally accepts; any other available member of the queue may take
+    the waiting chat instead (the sandbox's "pick from queue"). Whoever commits first wins;
+    everyone else gets `OfferUnavailable`.
+    """
+    moment = timezone.now()
+    with transaction.atomic():
+        offer = _offer_or_404(offer_id, agent.tenant_id)
+        if offer.status != OfferStatus.PENDING:
+            raise OfferUnavailable(_unavailable_message(offer))
+        interaction = offer.interaction
+        if offer.agent_id != agent.pk:
+            _check_can_pick(agent, interaction)
+        conversation = conversation_lock(interaction.conversation_id)
+        # The conditional update is the decisive step: exactly one accept can flip it.
+        won = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+            status=OfferStatus.ACCEPTED, decided_at=moment, agent=agent
+        )
+        if not won:
+            raise OfferUnavailable("This chat was already accepted by another agent.")
+        timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+        offer.refresh_from_db()
+        interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        interaction.status = InteractionStatus.WITH_AGENT
+        interaction.agent = agent
+        interaction.save(update_fields=["status", "agent"])
+        Agent.objects.filter(pk=agent.pk).update(last_idle_at=moment)
+        participant_join(
+            conversation,
+            kind=ParticipantType.AGENT,
+            participant_id=agent.public_id,
+            agent_pk=agent.pk,
+            moment=moment,
+        )
+        conversation.agent = agent
+        assignment_set(conversation, AssignmentType.AGENT, agent.public_id)
+        conversation_touch(conversation, "agent", "assignment_type", "assignment_id")
+        event_record(
+            conversation=conversation,
+            event_type="MEMBERS_CHANGED",
+            data=payloads.members_changed(member_type="agent", change="joined", member_id=agent.public_id),
+            moment=moment,
+        )
+        event_record(
+            conversation=conversation,
+            event_type="CONVERSATION_UPDATE",
+            data=payloads.conversation_update(conversation),
+            moment=moment,
+        )
+        _push_offer(offer, "offer.accepted")
+        return conversation
+
+
+def _check_can_pick(agent: Agent, interaction: Interaction) -> None:
+    queue = interaction.queue
+    if queue is None or not queue.agents.filter(pk=agent.pk).exists():
+        raise OfferUnavailable(f"Agent {agent.public_id} is not a member of this chat's queue.")
+    locked = Agent.objects.select_for_update().get(pk=agent.pk)
+    if locked.status != AgentStatus.AVAILABLE:
+        raise OfferUnavailable(f"Agent {agent.public_id} must be available to take a chat.")
+    chats = Interaction.objects.filter(agent=locked, status=InteractionStatus.WITH_AGENT).count()
+    if chats >= locked.capacity:
+        raise OfferUnavailable(f"Agent {agent.public_id} is at capacity ({locked.capacity} chats).")
+
+
+def _unavailable_message(offer: Offer) -> str:
+    if offer.status == OfferStatus.ACCEPTED:
+        return "This chat was already accepted by another agent."
+    if offer.status == OfferStatus.EXPIRED:
+        return "This offer timed out and was offered to another agent."
+    if offer.status == OfferStatus.REJECTED:
+        return "This offer was already rejected."
+    return "This offer was withdrawn: the chat left the queue."
+
+
+def offer_reject(*, offer_id: str, agent: Agent) -> None:
+    moment = timezone.now()
+    with transaction.atomic():
+        offer = _offer_or_404(offer_id, agent.tenant_id)
+        if offer.status != OfferStatus.PENDING:
+            raise OfferUnavailable(_unavailable_message(offer))
+        if offer.agent_id != agent.pk:
+            raise OfferUnavailable("This offer was made to another agent.")
+        offer.status = OfferStatus.REJECTED
+        offer.decided_at = moment
+        offer.save(update_fields=["status", "decided_at"])
+        timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+        _push_offer(offer, "offer.rejected")
+        routing_dispatch(tenant_id=agent.tenant_id)
+
+
+@timer_handler(TimerKind.OFFER_TIMEOUT)
+def offer_expire(offer_id: str) -> None:
+    moment = timezone.now()
+    with transaction.atomic():
+        offer = _offer_for_update(offer_id)
+        if offer is None or offer.status != OfferStatus.PENDING:
+            return
+        offer.status = OfferStatus.EXPIRED
+        offer.decided_at = moment
+        offer.save(update_fields=["status", "decided_at"])
+        _push_offer(offer, "offer.expired")
+        routing_dispatch(tenant_id=offer.agent.tenant_id)
+
+
+def agent_set_status(*, agent: Agent, status: AgentStatus) -> Agent:
+    """Change an agent's status. Becoming available pulls waiting chats; leaving withdraws offers."""
+    moment = timezone.now()
+    with transaction.atomic():
+        locked = Agent.objects.select_for_update().get(pk=agent.pk)
+        previous = locked.status
+        locked.status = status
+        fields = ["status"]
+        if status == AgentStatus.AVAILABLE and previous != AgentStatus.AVAILABLE:
+            locked.last_idle_at = moment
+            fields.append("last_idle_at")
+        locked.save(update_fields=fields)
+        if status != AgentStatus.AVAILABLE:
+            for offer in (
+                Offer.objects.pending()
+                .filter(agent=locked)
+                .select_related("interaction__conversation", "interaction__queue", "agent")
+            ):
+                offer.status = OfferStatus.CANCELLED
+                offer.decided_at = moment
+                offer.save(update_fields=["status", "decided_at"])
+                timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+                _push_offer(offer, "offer.withdrawn")
+        broadcast_on_commit(
+            [agent_group(locked.pk), tenant_group(locked.tenant_id)],
+            "agent.status",
+            {"agentId": locked.public_id, "status": locked.status},
+        )
+        routing_dispatch(tenant_id=locked.tenant_id)
+        return locked

@@ -1,0 +1,5 @@
+"""WebSocket routes of the agent desktop."""
+
+from django.urls import URLPattern
+
+websocket_urlpatterns: list[URLPattern] = []

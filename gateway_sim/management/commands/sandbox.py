@@ -1,0 +1,70 @@
+"""`python manage.py sandbox`: migrate, seed if empty, print the keys and URLs, serve."""
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from conversations.models import ApiKey, LegacyCredential, Tenant
+from gateway_sim.seed import SeedError, seed_if_empty
+
+
+class Command(BaseCommand):
+    help = "Start the Chat Gateway Sandbox (migrate, seed demo data if empty, serve with Daphne)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", help="YAML seed file used when the database is empty")
+        parser.add_argument("--host", default=os.environ.get("SANDBOX_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8000")))
+        parser.add_argument("--no-serve", action="store_true", help="prepare and print, do not serve")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        seed_path = options["seed"] or settings.SANDBOX_SEED_FILE or None
+        try:
+            seeded = seed_if_empty(Path(seed_path) if seed_path else None)
+        except SeedError as exc:
+            raise CommandError(str(exc)) from None
+        if seeded:
+            self.stdout.write(f"Seeded customer {seeded.customer.id} with {len(seeded.tenants)} tenant(s).")
+        self.stdout.write(self.banner(options["host"], options["port"]))
+        if options["no_serve"]:
+            return
+        sys.stdout.flush()
+        os.execvp(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                options["host"],
+                "-p",
+                str(options["port"]),
+                "--access-log",
+                os.devnull,
+                "gateway_sim.asgi:application",
+            ],
+        )
+
+    def banner(self, host: str, port: int) -> str:
+        base = f"http://{host}:{port}"
+        key = ApiKey.objects.order_by("created_at").first()
+        credential = LegacyCredential.objects.order_by("created_at").first()
+        legacy = f"{credential.key} / {credential.secret}" if credential else "-"
+        tenants = ", ".join(Tenant.objects.order_by("created_at").values_list("id", flat=True))
+        lines = [
+            "",
+            "Chat Gateway Sandbox",
+            f"  API key (x-api-key):   {key.key if key else '-'}",
+            f"  Tenant(s):             {tenants or '-'}",
+            f"  Chat Gateway API:      {base}/chat-gateway/v1",
+            f"  Legacy v2 key/secret:  {legacy}",
+            f"  Desktop and console:   {base}/",
+            "",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""Background workers that run inside the server process in the default (embedded) mode."""
+
+import logging
+import threading
+
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+_started = False
+_lock = threading.Lock()
+stop_event = threading.Event()
+
+
+def _run(name: str, target: "object") -> threading.Thread:
+    def loop() -> None:
+        try:
+            target(stop_event)  # type: ignore[operator]
+        finally:
+            close_old_connections()
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def start_embedded_workers() -> None:
+    """Start the timer clock (always) and, unless disabled, the webhook delivery worker.
+
+    Idempotent. The clock runs in every server process: timers are claimed atomically, so
+    several processes never fire one twice.
+    """
+    global _started
+    from conversations.services.timers import run_clock
+
+    with _lock:
+        if _started:
+            return
+        _started = True
+    # Importing the lifecycle registers the timer handlers.
+    import conversations.services.lifecycle
+    import conversations.services.routing  # noqa: F401
+
+    _run("sandbox-clock", run_clock)
+    logger.info("embedded workers started")

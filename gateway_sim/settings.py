@@ -1,0 +1,173 @@
+"""Settings for the Chat Gateway Sandbox: one module, driven by environment variables.
+
+With no variable set it boots with no other service: SQLite in the data directory, the
+in-memory channel layer and the webhook/timer workers inside the server process.
+`DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis for scale-out. Every knob is
+listed in `.env.example`.
+"""
+
+import secrets
+from pathlib import Path
+
+from gateway_sim.env import (
+    env_bool,
+    env_database,
+    env_float,
+    env_float_list,
+    env_int,
+    env_redis_url,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("SANDBOX_DATA_DIR", str(BASE_DIR / ".data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    configured = env_str("SANDBOX_SECRET_KEY", "")
+    if configured:
+        return configured
+    # Persisted so that signed attachment links and sessions survive a restart.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("SANDBOX_DEBUG", False)
+ALLOWED_HOSTS = ["*"]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip() for origin in env_str("SANDBOX_CSRF_TRUSTED_ORIGINS", "").split(",") if origin.strip()
+]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "gateway_sim",
+    "webhooks",
+    "conversations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# 8x8's paths never carry a trailing slash; the URL patterns accept one optionally, so
+# CommonMiddleware must not redirect.
+APPEND_SLASH = False
+
+ROOT_URLCONF = "gateway_sim.urls"
+ASGI_APPLICATION = "gateway_sim.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env_database("DATABASE_URL", DATA_DIR / "sandbox.sqlite3")}
+DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_redis_url("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploads are streamed to disk, never held whole in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = None
+
+REST_FRAMEWORK: dict[str, object] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "gateway_sim.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chat Gateway Sandbox control API",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SANDBOX_LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}},
+}
+
+# --- Sandbox behaviour -------------------------------------------------------------------
+
+# The URL integrations use to reach the sandbox (attachment links in events, start-up banner).
+SANDBOX_PUBLIC_URL = env_str("SANDBOX_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Fixed seed for id generation: the same sequence of calls yields the same ids.
+SANDBOX_ID_SEED = env_str("SANDBOX_ID_SEED", "")
+# YAML file replacing the built-in demo data on first start.
+SANDBOX_SEED_FILE = env_str("SANDBOX_SEED_FILE", "")
+# Run the webhook delivery and timer workers inside the server process.
+SANDBOX_EMBEDDED_WORKERS = env_bool("SANDBOX_EMBEDDED_WORKERS", True)
+
+SANDBOX_OFFER_TIMEOUT_SECONDS = env_float("SANDBOX_OFFER_TIMEOUT_SECONDS", 20.0, minimum=0.1)
+SANDBOX_AGENT_CAPACITY = env_int("SANDBOX_AGENT_CAPACITY", 3, minimum=1)
+SANDBOX_MAX_ATTACHMENT_BYTES = env_int("SANDBOX_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024, minimum=1)
+SANDBOX_ATTACHMENT_URL_TTL_SECONDS = env_int("SANDBOX_ATTACHMENT_URL_TTL_SECONDS", 3600, minimum=1)
+SANDBOX_LEGACY_TOKEN_TTL_SECONDS = env_int("SANDBOX_LEGACY_TOKEN_TTL_SECONDS", 3600, minimum=1)
+
+SANDBOX_WEBHOOK_TIMEOUT_SECONDS = env_float("SANDBOX_WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+SANDBOX_RETRY_SCHEDULE_SECONDS = env_float_list("SANDBOX_RETRY_SCHEDULE_SECONDS", [1, 5, 30, 120, 600])
+# Multiplies every retry delay and timer: 0.01 turns the 10-minute retry into 6 seconds.
+SANDBOX_TIME_SCALE = env_float("SANDBOX_TIME_SCALE", 1.0, minimum=0.0)
+SANDBOX_DELIVERY_THREADS = env_int("SANDBOX_DELIVERY_THREADS", 8, minimum=1)

@@ -1,0 +1,44 @@
+"""Which webhooks receive an event, and the exact body each one is sent."""
+
+import json
+from typing import Any
+
+from conversations.models import Conversation
+from conversations.services.common import active_post_agent_assignment
+from webhooks.models import Event, Webhook
+
+
+def compact_json(payload: Any) -> str:
+    """The wire format 8x8 uses and signs: no whitespace, UTF-8, no ASCII escaping."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def target_webhooks(conversation: Conversation) -> list[Webhook]:
+    """The channel's webhook, or the post-agent webhook while that assignment is active."""
+    targets: list[Webhook] = []
+    paa = active_post_agent_assignment(conversation)
+    channel_webhook = conversation.channel.webhook
+    if paa is not None:
+        targets.append(paa.webhook)
+        if paa.notify_channel_webhook and channel_webhook is not None:
+            targets.append(channel_webhook)
+    elif channel_webhook is not None:
+        targets.append(channel_webhook)
+    seen: set[str] = set()
+    live = []
+    for webhook in targets:
+        if webhook.is_deleted or webhook.id in seen:
+            continue
+        seen.add(webhook.id)
+        live.append(webhook)
+    return live
+
+
+def body_for(webhook: Webhook, event: Event) -> str | None:
+    """The body sent to `webhook` for `event`, or None when it does not receive it."""
+    payload = event.payload
+    if webhook.is_legacy:
+        return None
+    if event.type == "MESSAGE" and payload.get("data", {}).get("isEcho") and not webhook.echo:
+        return None
+    return compact_json(payload)
