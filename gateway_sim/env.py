@@ -10,6 +10,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+# Writers take the lock at BEGIN (no upgrade deadlocks between the server's threads and
+# processes); WAL lets readers run while a writer commits.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
 
 class EnvError(ImproperlyConfigured):
     """A configuration variable holds a value the sandbox cannot use."""
@@ -81,11 +89,7 @@ def env_float_list(name: str, default: list[float]) -> list[float]:
 def env_database(name: str, sqlite_path: Path) -> dict[str, object]:
     value = _raw(name)
     if value is None:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(sqlite_path),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path), "OPTIONS": SQLITE_OPTIONS}
     if "://" not in value:
         raise EnvError(f"{name}={value!r} is not a database URL (e.g. postgres://user@host/db)")
     try:
@@ -94,6 +98,8 @@ def env_database(name: str, sqlite_path: Path) -> dict[str, object]:
         raise EnvError(f"{name}={value!r} is not a usable database URL: {exc}") from None
     if not config.get("ENGINE"):
         raise EnvError(f"{name}={value!r} names an unsupported database scheme")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = SQLITE_OPTIONS
     return config
 
 

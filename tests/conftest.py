@@ -3,6 +3,9 @@
 import pytest
 
 from tests.factories import World, world_create
+from tests.live import live_sandbox
+
+__all__ = ["live_sandbox"]
 
 
 @pytest.fixture
