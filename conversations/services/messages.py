@@ -26,7 +26,12 @@ from conversations.models import (
     Message,
     ParticipantType,
 )
-from conversations.services.common import bot_participant_id, conversation_lock, open_interaction
+from conversations.services.common import (
+    bot_participant_id,
+    conversation_lock,
+    open_interaction,
+    participant_join,
+)
 from webhooks import payloads
 from webhooks.outbox import event_record
 
@@ -150,6 +155,8 @@ def message_post(
             external_provider=external_provider,
             moment=moment,
         )
+        if author_type == ParticipantType.BOT:
+            participant_join(conversation, kind=ParticipantType.BOT, participant_id=author_id, moment=moment)
         field = "last_user_message_at" if author_type == ParticipantType.USER else "last_bot_message_at"
         setattr(conversation, field, moment)
         conversation.save(update_fields=[field])

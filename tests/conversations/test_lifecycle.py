@@ -147,6 +147,20 @@ def test_integration_message_is_echoed(world: World) -> None:
     assert summaries(conversation, since) == [("MESSAGE", "user", True, "My order is late")]
 
 
+def test_a_bot_message_makes_the_integrations_webhook_a_bot_participant(world: World) -> None:
+    conversation, agent = accepted(world)
+
+    message_post(conversation=conversation, author_type="bot", text="Your order ships today")
+
+    participants = Participant.objects.filter(conversation=conversation).values_list("type", "participant_id")
+    assert list(participants) == [
+        ("user", conversation.user_participant_id),
+        ("agent", agent.public_id),
+        ("bot", world.webhook.id),
+    ]
+    assert events_of(conversation)[-1]["data"]["sender"] == {"id": world.webhook.id, "type": "bot"}
+
+
 def test_transfer_emits_transfer_left_update_queued_then_the_next_agent_joins(world: World) -> None:
     conversation, anna = accepted(world)
     bruno = world.agent(queues=[world.support])
