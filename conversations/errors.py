@@ -45,3 +45,9 @@ class OfferUnavailable(InvalidTransition):
 
 class AlreadyExists(DomainError):
     code = "invalid_parameter"
+
+
+class WebhookVerificationFailed(DomainError):
+    """A WEB_HOOK_VERIFY was not answered with a 2xx (status, timeout or connection error)."""
+
+    code = "webhook_verification_failed"

@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from django.conf import settings
 from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def start_embedded_workers() -> None:
     """
     global _started
     from conversations.services.timers import run_clock
+    from webhooks.worker import run_worker
 
     with _lock:
         if _started:
@@ -42,4 +44,6 @@ def start_embedded_workers() -> None:
     import conversations.services.routing  # noqa: F401
 
     _run("sandbox-clock", run_clock)
+    if settings.SANDBOX_EMBEDDED_WORKERS:
+        _run("sandbox-delivery", run_worker)
     logger.info("embedded workers started")

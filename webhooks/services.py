@@ -1,15 +1,32 @@
-"""Webhook services: create, update, delete, verify."""
+"""Webhook services: create, update, delete, verify, echo; and the delivery log's actions."""
+
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.errors import InvalidTransition, WebhookVerificationFailed
 from conversations.models import Tenant
-from webhooks.models import Webhook
+from webhooks import payloads
+from webhooks.fanout import compact_json
+from webhooks.models import Delivery, DeliveryStatus, Event, Webhook, WebhookVersion
+from webhooks.wakeup import notify_delivery_workers
+from webhooks.worker import attempt, lease_seconds
+
+VERIFY_EVENT = "WEB_HOOK_VERIFY"
 
 
 def webhook_create(*, tenant: Tenant, name: str, uri: str, version: str) -> Webhook:
+    """Create a webhook and, like 8x8, say hello to it with a WEB_HOOK_VERIFY event.
+
+    The hello goes through the outbox: it is delivered (and retried) in the background,
+    and an unreachable URI never fails the creation.
+    """
     with transaction.atomic():
-        return Webhook.objects.create(tenant=tenant, name=name, uri=uri, version=version)
+        webhook = Webhook.objects.create(tenant=tenant, name=name, uri=uri, version=version)
+        _verify_delivery_record(tenant=tenant, webhook=webhook, uri=uri, version=version)
+        notify_delivery_workers()
+        return webhook
 
 
 def webhook_update(*, webhook: Webhook, name: str, uri: str, version: str) -> Webhook:
@@ -29,3 +46,77 @@ def webhook_delete(*, webhook: Webhook) -> None:
         webhook.is_deleted = True
         webhook.updated_at = timezone.now()
         webhook.save(update_fields=["is_deleted", "updated_at"])
+
+
+def webhook_set_echo(*, webhook: Webhook, echo: bool) -> Webhook:
+    """Whether the integration's own messages come back to this webhook as `isEcho: true`."""
+    with transaction.atomic():
+        webhook.echo = echo
+        webhook.updated_at = timezone.now()
+        webhook.save(update_fields=["echo", "updated_at"])
+        return webhook
+
+
+def webhook_verify(*, tenant: Tenant, uri: str, version: str) -> None:
+    """Send a WEB_HOOK_VERIFY to `uri` now and wait for the answer (`POST /webhooks/verify`).
+
+    The one delivery made inline: it is logged like any other, is tried once, and raises
+    `WebhookVerificationFailed` unless the target answers 2xx within the timeout.
+    """
+    with transaction.atomic():
+        delivery = _verify_delivery_record(tenant=tenant, webhook=None, uri=uri, version=version)
+        # Claimed by this request from the start, so no worker takes it as well.
+        now = timezone.now()
+        delivery.status = DeliveryStatus.IN_FLIGHT
+        delivery.attempts = 1
+        delivery.claimed_until = now + timedelta(seconds=lease_seconds())
+        delivery.save(update_fields=["status", "attempts", "claimed_until"])
+    log = attempt(delivery, retries=False)
+    if not log.succeeded:
+        reason = log.error or f"it answered HTTP {log.status_code}"
+        raise WebhookVerificationFailed(f"Webhook verification of {uri} failed: {reason}.")
+
+
+def _verify_delivery_record(*, tenant: Tenant, webhook: Webhook | None, uri: str, version: str) -> Delivery:
+    payload = payloads.web_hook_verify(version)
+    event = Event.objects.create(tenant=tenant, conversation=None, type=VERIFY_EVENT, payload=payload)
+    return Delivery.objects.create(
+        event=event,
+        webhook=webhook,
+        uri=uri,
+        body=compact_json(payload),
+        # v1.0 notifications predate signing; every later version is signed.
+        signed=version != WebhookVersion.LEGACY_V1,
+        next_attempt_at=event.created_at,
+    )
+
+
+def delivery_resend(*, delivery: Delivery) -> Delivery:
+    """Send a delivery again (one more attempt, same event id, `x-8x8-retry` counting on).
+
+    A failed delivery gets one more attempt; a pending one is tried now.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        moved = (
+            Delivery.objects.filter(pk=delivery.pk)
+            .exclude(status=DeliveryStatus.IN_FLIGHT, claimed_until__gte=now)
+            .update(status=DeliveryStatus.PENDING, next_attempt_at=now, claimed_until=None, updated_at=now)
+        )
+        if not moved:
+            raise InvalidTransition(f"Delivery {delivery.pk} is being attempted right now.", code="in_flight")
+        notify_delivery_workers()
+    delivery.refresh_from_db()
+    return delivery
+
+
+def deliveries_retry_now(*, tenant: Tenant) -> int:
+    """Make every pending retry of the tenant due now. Returns how many were moved."""
+    now = timezone.now()
+    with transaction.atomic():
+        moved = Delivery.objects.filter(
+            event__tenant=tenant, status=DeliveryStatus.PENDING, next_attempt_at__gt=now
+        ).update(next_attempt_at=now, updated_at=now)
+        if moved:
+            notify_delivery_workers()
+    return moved

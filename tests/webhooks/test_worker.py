@@ -1,0 +1,326 @@
+"""The delivery worker's steps, driven one at a time against a real local receiver.
+
+`claim_due()` and `attempt()` run in the test's thread and transaction; the HTTP is real.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from conversations.models import Conversation
+from conversations.services.lifecycle import conversation_create
+from tests.factories import World
+from tests.webhooks.receiver import Receiver
+from tests.webhooks.verifier import verify_all, verify_request
+from webhooks.delivery import RESPONSE_BODY_LIMIT
+from webhooks.keys import signing_key_current, signing_key_public
+from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
+from webhooks.worker import attempt, claim_due, lease_seconds, next_due_at
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def hooked(world: World, receiver: Receiver) -> World:
+    world.webhook.uri = receiver.url
+    world.webhook.save(update_fields=["uri"])
+    return world
+
+
+def local_jwks(kid: str) -> dict[str, str]:
+    jwk = signing_key_public(kid)
+    assert jwk is not None, f"unknown kid {kid}"
+    return jwk
+
+
+def start_conversation(world: World, name: str = "James Jones") -> Conversation:
+    return conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": name})
+
+
+def event_ids(conversation: Conversation) -> list[str]:
+    return list(
+        Event.objects.filter(conversation=conversation)
+        .order_by("sequence")
+        .values_list("event_id", flat=True)
+    )
+
+
+def claimed_event_ids(deliveries: list[Delivery]) -> list[str]:
+    return [delivery.event.event_id for delivery in deliveries]
+
+
+def test_an_attempt_posts_the_exact_body_with_8x8s_signed_headers(hooked: World, receiver: Receiver) -> None:
+    conversation = start_conversation(hooked)
+    first = Delivery.objects.order_by("event_id").select_related("event").first()
+    assert first is not None
+
+    [claimed] = claim_due(limit=1)
+    log = attempt(claimed)
+
+    [request] = receiver.snapshot()
+    assert request.method == "POST"
+    assert request.path == "/hook"
+    assert request.body == first.body.encode()
+    assert request.json() == first.event.payload
+    assert request.json()["conversationId"] == conversation.id
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["x-8x8-tenant-id"] == hooked.tenant.id
+    assert request.headers["x-8x8-customer-id"] == hooked.tenant.customer_id
+    assert request.headers["x-8x8-event-id"] == first.event.event_id
+    assert request.headers["x-8x8-retry"] == "0"
+    assert verify_request(request, local_jwks) == signing_key_current().kid
+
+    claimed.refresh_from_db()
+    assert claimed.status == DeliveryStatus.SUCCEEDED
+    assert claimed.attempts == 1
+    assert claimed.claimed_until is None
+    assert claimed.last_status_code == 200
+    assert claimed.last_error == ""
+    assert log.delivery_id == claimed.pk
+    assert log.retry == 0
+    assert log.status_code == 200
+    assert log.error == ""
+    assert log.request_body == first.body
+    assert log.request_headers == {
+        name: value for name, value in request.headers.items() if name.startswith(("x-8x8-", "content-type"))
+    }
+    assert log.response_headers["content-length"] == "0"
+    assert log.response_body == ""
+    assert log.latency_ms > 0
+
+
+def test_first_attempts_go_out_in_event_order_per_conversation(hooked: World, receiver: Receiver) -> None:
+    anna = start_conversation(hooked, "Anna")
+    bruno = start_conversation(hooked, "Bruno")
+    anna_events, bruno_events = event_ids(anna), event_ids(bruno)
+
+    rounds = []
+    while claimed := claim_due(limit=10):
+        # Each round holds at most the head of each conversation: the next event of a
+        # conversation waits until the previous one has had its first attempt.
+        rounds.append(claimed_event_ids(claimed))
+        for delivery in claimed:
+            attempt(delivery)
+
+    assert rounds == [[anna_events[i], bruno_events[i]] for i in range(3)]
+    arrived = [request.event_id for request in receiver.snapshot()]
+    assert [eid for eid in arrived if eid in anna_events] == anna_events
+    assert [eid for eid in arrived if eid in bruno_events] == bruno_events
+
+
+def test_a_failing_event_does_not_block_the_events_after_it(
+    hooked: World, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.respond_with(sequence=[500])
+    conversation = start_conversation(hooked)
+    created, active, queued = event_ids(conversation)
+
+    [first] = claim_due()
+    attempt(first)
+    [second] = claim_due()
+    attempt(second)
+    [third] = claim_due()
+    attempt(third)
+
+    assert claimed_event_ids([first, second, third]) == [created, active, queued]
+    first.refresh_from_db()
+    assert first.status == DeliveryStatus.PENDING
+    assert first.next_attempt_at == START + timedelta(seconds=1)
+    assert claim_due() == []
+
+    clock.shift(timedelta(seconds=1))
+    [retried] = claim_due()
+    attempt(retried)
+
+    assert retried.pk == first.pk
+    assert [(r.event_id, r.retry, r.status) for r in receiver.snapshot()] == [
+        (created, 0, 500),
+        (active, 0, 200),
+        (queued, 0, 200),
+        (created, 1, 200),
+    ]
+    assert Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == 3
+
+
+@override_settings(SANDBOX_RETRY_SCHEDULE_SECONDS=[1.0, 5.0, 30.0], SANDBOX_TIME_SCALE=0.5)
+def test_retries_follow_the_schedule_scaled_by_the_time_scale_then_fail(
+    hooked: World, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.respond_with(status=503)
+    hooked.channel.webhook = hooked.webhook
+    start_conversation(hooked)
+    delivery = Delivery.objects.order_by("event_id").first()
+    assert delivery is not None
+    Delivery.objects.exclude(pk=delivery.pk).delete()
+
+    moments = []
+    for delay in (0.5, 2.5, 15.0):
+        [claimed] = claim_due()
+        attempt(claimed)
+        claimed.refresh_from_db()
+        assert claimed.status == DeliveryStatus.PENDING
+        assert claimed.next_attempt_at == START + timedelta(seconds=sum(moments) + delay)
+        assert next_due_at(START + timedelta(seconds=sum(moments))) == claimed.next_attempt_at
+        clock.shift(timedelta(seconds=delay - 0.001))
+        assert claim_due() == []
+        clock.shift(timedelta(seconds=0.001))
+        moments.append(delay)
+    [last] = claim_due()
+    attempt(last)
+
+    last.refresh_from_db()
+    assert last.status == DeliveryStatus.FAILED
+    assert last.attempts == 4
+    assert last.last_status_code == 503
+    assert last.last_error == "HTTP 503"
+    requests = receiver.snapshot()
+    assert [r.retry for r in requests] == [0, 1, 2, 3]
+    assert {r.event_id for r in requests} == {delivery.event.event_id}
+    assert [int(r.headers["x-8x8-transmission-time"]) for r in requests] == [
+        int((START + timedelta(seconds=offset)).timestamp() * 1000) for offset in (0, 0.5, 3.0, 18.0)
+    ]
+    verify_all(requests, local_jwks)
+    assert list(DeliveryAttempt.objects.filter(delivery=last).values_list("retry", "status_code")) == [
+        (0, 503),
+        (1, 503),
+        (2, 503),
+        (3, 503),
+    ]
+
+
+def test_a_crashed_attempt_is_claimed_again_when_its_lease_runs_out(
+    hooked: World, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    start_conversation(hooked)
+    [lost] = claim_due(limit=1)
+
+    # The worker that claimed it died: nobody may take it while its lease runs...
+    clock.shift(timedelta(seconds=lease_seconds() - 1))
+    assert lost.pk not in [d.pk for d in claim_due()]
+
+    # ...and afterwards anyone may, as a retry of the same event.
+    clock.shift(timedelta(seconds=2))
+    reclaimed = [d for d in claim_due() if d.pk == lost.pk]
+    assert [d.attempts for d in reclaimed] == [2]
+    attempt(reclaimed[0])
+
+    [request] = [r for r in receiver.snapshot() if r.event_id == lost.event.event_id]
+    assert request.retry == 1
+
+
+def test_an_attempt_whose_lease_was_taken_over_is_logged_but_does_not_move_the_delivery(
+    hooked: World, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    start_conversation(hooked)
+    [slow] = claim_due(limit=1)
+    clock.shift(timedelta(seconds=lease_seconds() + 1))
+    [taken_over] = [d for d in claim_due() if d.pk == slow.pk]
+    receiver.respond_with(sequence=[500])
+
+    attempt(slow)
+
+    taken_over.refresh_from_db()
+    assert taken_over.status == DeliveryStatus.IN_FLIGHT
+    assert taken_over.attempts == 2
+    assert DeliveryAttempt.objects.get(delivery=slow).status_code == 500
+
+    attempt(taken_over)
+
+    taken_over.refresh_from_db()
+    assert taken_over.status == DeliveryStatus.SUCCEEDED
+    assert list(DeliveryAttempt.objects.filter(delivery=slow).values_list("retry", "status_code")) == [
+        (0, 500),
+        (1, 200),
+    ]
+
+
+def test_unsigned_deliveries_carry_every_header_but_the_signature(hooked: World, receiver: Receiver) -> None:
+    start_conversation(hooked)
+    Delivery.objects.update(signed=False)
+
+    [claimed] = claim_due(limit=1)
+    attempt(claimed)
+
+    [request] = receiver.snapshot()
+    assert "x-8x8-signature" not in request.headers
+    assert request.headers["x-8x8-event-id"] == claimed.event.event_id
+    assert request.headers["x-8x8-retry"] == "0"
+
+
+@override_settings(SANDBOX_WEBHOOK_TIMEOUT_SECONDS=0.2)
+def test_a_receiver_slower_than_the_timeout_counts_as_a_failure(hooked: World, receiver: Receiver) -> None:
+    receiver.respond_with(delay=0.5)
+    start_conversation(hooked)
+
+    [claimed] = claim_due(limit=1)
+    log = attempt(claimed)
+
+    assert log.status_code is None
+    assert log.error == "timed out after 0.2 s"
+    claimed.refresh_from_db()
+    assert claimed.status == DeliveryStatus.PENDING
+    assert claimed.last_error == "timed out after 0.2 s"
+
+
+def test_an_unreachable_uri_is_logged_with_the_reason(world: World) -> None:
+    start_conversation(world)
+
+    [claimed] = claim_due(limit=1)
+    log = attempt(claimed)
+
+    assert log.status_code is None
+    assert log.error.startswith("connection failed: ")
+    assert "refused" in log.error.lower()
+    claimed.refresh_from_db()
+    assert claimed.status == DeliveryStatus.PENDING
+    assert claimed.last_status_code is None
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(hooked: World, receiver: Receiver) -> None:
+    receiver.respond_with(sequence=[302])
+    start_conversation(hooked)
+
+    [claimed] = claim_due(limit=1)
+    log = attempt(claimed)
+
+    assert log.status_code == 302
+    assert len(receiver.snapshot()) == 1
+    claimed.refresh_from_db()
+    assert claimed.status == DeliveryStatus.PENDING
+    assert claimed.last_error == "HTTP 302"
+
+
+def test_the_logged_response_body_is_trimmed(hooked: World, receiver: Receiver) -> None:
+    receiver.respond_with(status=500, body=b"x" * (RESPONSE_BODY_LIMIT * 3))
+    start_conversation(hooked)
+
+    [claimed] = claim_due(limit=1)
+    log = attempt(claimed)
+
+    assert log.status_code == 500
+    assert log.response_body == "x" * RESPONSE_BODY_LIMIT
+
+
+def test_nothing_is_claimed_twice(hooked: World) -> None:
+    start_conversation(hooked, "Anna")
+    start_conversation(hooked, "Bruno")
+
+    first = claim_due(limit=10)
+    second = claim_due(limit=10)
+
+    assert len(first) == 2
+    assert second == []
+    assert set(Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT).values_list("pk", flat=True)) == {
+        d.pk for d in first
+    }

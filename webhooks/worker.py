@@ -1,0 +1,288 @@
+"""The delivery worker: a thin loop over `claim_due()` and `attempt()`.
+
+Guarantees, and how they are kept:
+
+- **At least once.** A claim marks deliveries `in_flight` with a lease (`claimed_until`).
+  A worker that dies mid-attempt leaves them in flight; once the lease runs out any
+  worker claims them again. The event id never changes, so receivers can de-duplicate.
+- **Atomic claims.** PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` then UPDATE in one
+  transaction, so concurrent workers take disjoint rows. SQLite: the claim transaction
+  starts with `BEGIN IMMEDIATE`, which serialises writers across threads and processes.
+- **Order.** First attempts go out in event order per stream (one webhook, one
+  conversation): a delivery's first attempt waits while an earlier delivery of its stream
+  is still waiting for, or in, its first attempt. Retries are not ordered, so a failing
+  event never blocks the events after it. Streams run in parallel on a thread pool.
+- **No polling.** The loop sleeps on `webhooks.wakeup` until an event commits, an attempt
+  finishes, or the next retry or lease comes due.
+
+`attempts` counts attempts started: a claim increments it, and `x-8x8-retry` is the
+number of earlier attempts (`attempts - 1`).
+"""
+
+import logging
+import queue
+import threading
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from webhooks import wakeup
+from webhooks.delivery import HttpResult, http_post
+from webhooks.keys import signer_current
+from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus
+from webhooks.signing import event_headers
+
+logger = logging.getLogger(__name__)
+
+# Upper bound on one idle sleep. Wake-ups are explicit; this only bounds how long a missed
+# one (a dropped LISTEN connection, no Unix sockets) could delay work.
+MAX_IDLE_SECONDS = 5.0
+# Stored request and response bodies are trimmed to this many characters.
+LOG_BODY_LIMIT = 4096
+
+
+def lease_seconds() -> float:
+    """How long a claim is exclusive: longer than any attempt (connect plus read timeout)."""
+    return 2 * settings.SANDBOX_WEBHOOK_TIMEOUT_SECONDS + 5
+
+
+def retry_delay(attempts: int) -> float | None:
+    """Seconds to wait after the `attempts`-th failed attempt, or None when it was the last."""
+    schedule = settings.SANDBOX_RETRY_SCHEDULE_SECONDS
+    if attempts > len(schedule):
+        return None
+    return schedule[attempts - 1] * settings.SANDBOX_TIME_SCALE
+
+
+def _claimable(now: datetime) -> "QuerySet[Delivery]":
+    # Found through the conversation's earlier events (index event_conversation_seq), so the
+    # cost follows the length of one conversation, not the webhook's whole history.
+    waiting_earlier_first_attempt = Delivery.objects.filter(
+        event__conversation_id=OuterRef("event__conversation_id"),
+        event__sequence__lt=OuterRef("event__sequence"),
+        webhook_id=OuterRef("webhook_id"),
+    ).filter(Q(status=DeliveryStatus.PENDING, attempts=0) | Q(status=DeliveryStatus.IN_FLIGHT, attempts=1))
+    unordered = Q(attempts__gt=0) | Q(event__conversation_id__isnull=True) | Q(webhook_id__isnull=True)
+    due = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
+        unordered | ~Exists(waiting_earlier_first_attempt)
+    )
+    lease_expired = Q(status=DeliveryStatus.IN_FLIGHT, claimed_until__lt=now)
+    return Delivery.objects.filter(due | lease_expired).order_by("event_id", "id")
+
+
+def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery]:
+    """Atomically take up to `limit` deliveries that may be attempted now."""
+    now = now or timezone.now()
+    if limit <= 0:
+        return []
+    # A plain read first: on SQLite a claim transaction holds the database's only write
+    # lock, so it is only opened when there is something to take.
+    if not _claimable(now)[:1].exists():
+        return []
+    with transaction.atomic():
+        candidates = _claimable(now)
+        if connection.vendor == "postgresql":
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        ids = list(candidates.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.IN_FLIGHT,
+            attempts=F("attempts") + 1,
+            claimed_until=now + timedelta(seconds=lease_seconds()),
+            updated_at=now,
+        )
+    claimed = Delivery.objects.filter(pk__in=ids).select_related("event", "event__tenant")
+    return sorted(claimed, key=lambda delivery: (delivery.event_id, delivery.id))
+
+
+def request_headers(delivery: Delivery, *, retry: int, transmission_time: int) -> dict[str, str]:
+    """Every header of one attempt, as 8x8 sends them."""
+    tenant = delivery.event.tenant
+    headers = {"content-type": "application/json"}
+    headers.update(
+        event_headers(
+            body=delivery.body.encode("utf-8"),
+            tenant_id=tenant.id,
+            customer_id=tenant.customer_id,
+            event_id=delivery.event.event_id,
+            retry=retry,
+            transmission_time=transmission_time,
+            signer=signer_current() if delivery.signed else None,
+        )
+    )
+    return headers
+
+
+def attempt(delivery: Delivery, *, retries: bool = True) -> DeliveryAttempt:
+    """One HTTP try of a claimed delivery, logged; then succeeded, retry later, or failed.
+
+    With `retries=False` (verify) a failure is final.
+    """
+    retry = delivery.attempts - 1
+    started_at = timezone.now()
+    headers = request_headers(delivery, retry=retry, transmission_time=int(time.time() * 1000))
+    result = http_post(uri=delivery.uri, body=delivery.body.encode("utf-8"), headers=headers)
+    return _record(
+        delivery, retry=retry, headers=headers, result=result, started_at=started_at, retries=retries
+    )
+
+
+def _record(
+    delivery: Delivery,
+    *,
+    retry: int,
+    headers: dict[str, str],
+    result: HttpResult,
+    started_at: datetime,
+    retries: bool,
+) -> DeliveryAttempt:
+    now = timezone.now()
+    delay = retry_delay(delivery.attempts) if retries else None
+    next_attempt_at = now
+    if result.succeeded:
+        status = DeliveryStatus.SUCCEEDED
+    elif delay is None:
+        status = DeliveryStatus.FAILED
+    else:
+        status = DeliveryStatus.PENDING
+        next_attempt_at = now + timedelta(seconds=delay)
+    error = result.error or ("" if result.succeeded else f"HTTP {result.status_code}")
+    with transaction.atomic():
+        log = DeliveryAttempt.objects.create(
+            delivery=delivery,
+            retry=retry,
+            request_headers=headers,
+            request_body=delivery.body[:LOG_BODY_LIMIT],
+            status_code=result.status_code,
+            response_headers=result.response_headers,
+            response_body=result.response_body[:LOG_BODY_LIMIT],
+            latency_ms=round(result.latency_ms, 3),
+            error=result.error,
+            started_at=started_at,
+        )
+        # Only the holder of the current claim moves the delivery on. If our lease ran out
+        # and another worker re-claimed it (attempts moved on), this attempt is just logged.
+        Delivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=delivery.attempts
+        ).update(
+            status=status,
+            next_attempt_at=next_attempt_at,
+            claimed_until=None,
+            last_status_code=result.status_code,
+            last_error=error,
+            updated_at=now,
+        )
+        # The stream's next first attempt, or this retry, may now be due: wake the workers.
+        wakeup.notify_delivery_workers()
+    delivery.status = status
+    delivery.next_attempt_at = next_attempt_at
+    delivery.claimed_until = None
+    delivery.last_status_code = result.status_code
+    delivery.last_error = error
+    return log
+
+
+def next_due_at(after: datetime) -> datetime | None:
+    """When something becomes claimable after `after`: a scheduled retry or a lease expiry."""
+    retry_at = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__gt=after).aggregate(
+        at=Min("next_attempt_at")
+    )["at"]
+    lease_at = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, claimed_until__gte=after).aggregate(
+        at=Min("claimed_until")
+    )["at"]
+    moments = [moment for moment in (retry_at, lease_at) if moment is not None]
+    return min(moments) if moments else None
+
+
+def _attempt_in_pool(delivery: Delivery) -> None:
+    try:
+        attempt(delivery)
+    except Exception:
+        logger.exception("delivery %s: attempt failed unexpectedly", delivery.pk)
+        # The connection may be broken; this thread reconnects on its next query. The claim
+        # stays in flight and is taken again when its lease runs out.
+        connections.close_all()
+
+
+class _Pool:
+    """Long-lived attempt threads. Each keeps its database connection between attempts
+    and closes it when the pool shuts down."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.busy = 0
+        self.lock = threading.Lock()
+        self.queue: queue.SimpleQueue[Delivery | None] = queue.SimpleQueue()
+        self.threads = [
+            threading.Thread(target=self._run, name=f"sandbox-delivery-{n}", daemon=True) for n in range(size)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def free(self) -> int:
+        with self.lock:
+            return self.size - self.busy
+
+    def submit(self, delivery: Delivery) -> None:
+        with self.lock:
+            self.busy += 1
+        self.queue.put(delivery)
+
+    def _run(self) -> None:
+        try:
+            while (delivery := self.queue.get()) is not None:
+                _attempt_in_pool(delivery)
+                with self.lock:
+                    self.busy -= 1
+                wakeup.wake_local_worker()
+        finally:
+            connections.close_all()
+
+    def shutdown(self) -> None:
+        """Finish the attempts already handed over, then stop the threads."""
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
+def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool = False) -> None:
+    """Deliver until `stop` is set (or, with `once`, until nothing is due or in flight).
+
+    To stop promptly, set `stop` and then call `webhooks.wakeup.wake_local_worker()`.
+    Attempts already started are finished before returning.
+    """
+    pool = _Pool(threads or settings.SANDBOX_DELIVERY_THREADS)
+    listener = wakeup.wakeup_listen()
+    logger.info("delivery worker started (%d threads)", pool.size)
+    try:
+        while not stop.is_set():
+            # Cleared before looking, so a wake-up that arrives while we look is kept.
+            wakeup.deliveries_ready.clear()
+            free = pool.free()
+            now = timezone.now()
+            try:
+                claimed = claim_due(limit=free, now=now)
+                due_at = next_due_at(now)
+            except Exception:
+                logger.exception("delivery worker: claim failed")
+                connections.close_all()
+                claimed, due_at = [], None
+            for delivery in claimed:
+                pool.submit(delivery)
+            if once and not claimed and free == pool.size:
+                break
+            timeout = MAX_IDLE_SECONDS
+            if due_at is not None:
+                timeout = min(timeout, max(0.0, (due_at - timezone.now()).total_seconds()))
+            wakeup.deliveries_ready.wait(timeout=timeout)
+    finally:
+        pool.shutdown()
+        listener.close()
+        connections.close_all()
+        logger.info("delivery worker stopped")
