@@ -13,3 +13,10 @@ urlpatterns = [
     # The agent desktop.
     path("", include("conversations.desk.urls")),
 ]
+
+# Errors raised outside a view (unknown path, unreadable request, middleware): JSON under the
+# API prefixes, Django's pages elsewhere.
+handler400 = "gateway_sim.errors.bad_request"
+handler403 = "gateway_sim.errors.permission_denied"
+handler404 = "gateway_sim.errors.page_not_found"
+handler500 = "gateway_sim.errors.server_error"
