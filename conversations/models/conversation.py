@@ -178,6 +178,9 @@ class Participant(models.Model):
     )
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    # When the agent closed this chat on the desktop after leaving it (its wrap-up). A wrap-up
+    # is open while `left_at` is later than this, so a re-join and a new leave reopen it.
+    wrapped_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]

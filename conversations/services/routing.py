@@ -1,6 +1,7 @@
 """Routing: queueing interactions, offering them to agents, accept / reject / timeout."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -139,10 +140,11 @@ def offer_create(*, interaction: Interaction, agent: Agent, moment: datetime) ->
     return offer
 
 
-def _push_offer(offer: Offer, kind: str) -> None:
+def offer_payload(offer: Offer) -> dict[str, Any]:
+    """What the desktop is told about an offer (pushes and the desk's state snapshot)."""
     interaction = offer.interaction
     conversation = interaction.conversation
-    payload = {
+    return {
         "offerId": offer.id,
         "conversationId": conversation.id,
         "agentId": offer.agent.public_id,
@@ -153,7 +155,11 @@ def _push_offer(offer: Offer, kind: str) -> None:
         "language": conversation.language,
         "expiresAt": offer.expires_at.isoformat(),
     }
-    broadcast_on_commit([agent_group(offer.agent_id), tenant_group(conversation.tenant_id)], kind, payload)
+
+
+def _push_offer(offer: Offer, kind: str) -> None:
+    groups = [agent_group(offer.agent_id), tenant_group(offer.interaction.conversation.tenant_id)]
+    broadcast_on_commit(groups, kind, offer_payload(offer))
 
 
 def _offer_for_update(offer_id: str, tenant_id: str | None = None) -> Offer | None:
@@ -193,7 +199,8 @@ def offer_accept(*, offer_id: str, agent: Agent) -> Conversation:
         if offer.status != OfferStatus.PENDING:
             raise OfferUnavailable(_unavailable_message(offer))
         interaction = offer.interaction
-        if offer.agent_id != agent.pk:
+        offered_to = offer.agent_id
+        if offered_to != agent.pk:
             _check_can_pick(agent, interaction)
         conversation = conversation_lock(interaction.conversation_id)
         # The conditional update is the decisive step: exactly one accept can flip it.
@@ -232,6 +239,10 @@ def offer_accept(*, offer_id: str, agent: Agent) -> Conversation:
             moment=moment,
         )
         _push_offer(offer, "offer.accepted")
+        if offered_to != agent.pk:
+            # The offer now names the agent who picked the chat; the agent it was offered to
+            # must still learn that it is gone from their desktop.
+            broadcast_on_commit([agent_group(offered_to)], "offer.accepted", offer_payload(offer))
         return conversation
 
 
