@@ -47,6 +47,43 @@ class AlreadyExists(DomainError):
     code = "invalid_parameter"
 
 
+class AccessDenied(DomainError):
+    """The caller's credentials, token or tenant do not allow the request."""
+
+    code = "access_denied"
+
+
+class ClientCredentialsInvalid(AccessDenied):
+    """`POST /oauth/v2/token` with a key/secret pair that is unknown or does not match."""
+
+    code = "invalid_client"
+
+
+class AccessTokenInvalid(AccessDenied):
+    """A legacy bearer token that is missing, malformed or was never issued."""
+
+    code = "invalid_access_token"
+
+
+class AccessTokenExpired(AccessTokenInvalid):
+    code = "access_token_expired"
+
+
+class TenantNotOwned(AccessDenied):
+    """The tenant named by the request does not belong to the caller's customer."""
+
+    def __init__(self, tenant_id: str, customer_id: str) -> None:
+        super().__init__(f"Tenant {tenant_id} does not belong to customer {customer_id}.")
+        self.tenant_id = tenant_id
+        self.customer_id = customer_id
+
+
+class PreconditionFailed(DomainError):
+    """An `If-Match` entity version that is not the stored one."""
+
+    code = "precondition_failed"
+
+
 class WebhookVerificationFailed(DomainError):
     """A WEB_HOOK_VERIFY was not answered with a 2xx (status, timeout or connection error)."""
 

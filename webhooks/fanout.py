@@ -5,6 +5,7 @@ from typing import Any
 
 from conversations.models import Conversation
 from conversations.services.common import active_post_agent_assignment
+from webhooks.legacy_events import legacy_event, legacy_signed
 from webhooks.models import Event, Webhook
 
 
@@ -38,7 +39,13 @@ def body_for(webhook: Webhook, event: Event) -> str | None:
     """The body sent to `webhook` for `event`, or None when it does not receive it."""
     payload = event.payload
     if webhook.is_legacy:
-        return None
+        flat = legacy_event(event)
+        return None if flat is None else compact_json(flat)
     if event.type == "MESSAGE" and payload.get("data", {}).get("isEcho") and not webhook.echo:
         return None
     return compact_json(payload)
+
+
+def signed_for(webhook: Webhook) -> bool:
+    """Whether deliveries to `webhook` carry the `x-8x8-signature` (all but v1.0 webhooks)."""
+    return legacy_signed(webhook) if webhook.is_legacy else True

@@ -9,7 +9,7 @@ from django.utils import timezone
 from conversations.broadcast import broadcast_on_commit
 from conversations.groups import conversation_group, tenant_group
 from conversations.models import Conversation
-from webhooks.fanout import body_for, target_webhooks
+from webhooks.fanout import body_for, signed_for, target_webhooks
 from webhooks.models import Delivery, Event
 from webhooks.payloads import envelope
 from webhooks.wakeup import notify_delivery_workers
@@ -41,7 +41,14 @@ def event_record(
         body = body_for(webhook, event)
         if body is not None:
             deliveries.append(
-                Delivery(event=event, webhook=webhook, uri=webhook.uri, body=body, next_attempt_at=moment)
+                Delivery(
+                    event=event,
+                    webhook=webhook,
+                    uri=webhook.uri,
+                    body=body,
+                    signed=signed_for(webhook),
+                    next_attempt_at=moment,
+                )
             )
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
