@@ -1,0 +1,144 @@
+"""`…/conversations/{id}/attachments`: upload, list, metadata, content; and presigned links.
+
+Uploads are multipart (`attachment`, `authorType`). Downloads of raster images are served
+inline with their own type so a browser can show them; everything else is an
+`application/octet-stream` attachment, so nothing uploaded is ever rendered as a page of
+the sandbox's origin.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.utils.http import content_disposition_header
+from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations.api.gateway.base import AnyAcceptNegotiation, GatewayView, HalJsonRenderer, TimestampField
+from conversations.api.gateway.selectors import attachment_get, attachments_of, conversation_get
+from conversations.attachment_links import token_is_valid
+from conversations.errors import NotFound
+from conversations.models import Attachment, ParticipantType
+from conversations.services.messages import AttachmentTooLarge, attachment_create
+from gateway_sim.errors import ErrorShapes, generic_body
+from gateway_sim.hal import Listing, hal_page
+
+ATTACHMENTS = Listing(
+    name="attachments",
+    sort_fields={
+        "id": ("id",),
+        "filename": ("filename",),
+        "createdAt": ("created_at",),
+        "sizeInBytes": ("size_in_bytes",),
+    },
+    filter_fields={"id": "id", "filename": "filename"},
+)
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif"})
+# Room for the multipart boundaries and part headers around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class AttachmentUploadInput(serializers.Serializer):  # type: ignore[type-arg]
+    attachment = serializers.FileField(allow_empty_file=True)
+    authorType = serializers.ChoiceField(
+        choices=[ParticipantType.USER.value, ParticipantType.BOT.value],
+        default=ParticipantType.USER.value,
+        error_messages={"invalid_choice": "Invalid authorType={input}, has to be one of user, bot"},
+    )
+
+
+class AttachmentOutput(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.CharField()
+    filename = serializers.CharField()
+    sizeInBytes = serializers.IntegerField(source="size_in_bytes")
+    createdAt = TimestampField(source="created_at")
+
+
+def _attachments(rows: list[Attachment]) -> list[dict[str, Any]]:
+    return list(AttachmentOutput(rows, many=True).data)
+
+
+def _refuse_oversized_body(request: Request) -> None:
+    """Refuse an upload that cannot fit before reading it, from its Content-Length alone."""
+    limit = settings.SANDBOX_MAX_ATTACHMENT_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    if length > limit + MULTIPART_OVERHEAD:
+        raise AttachmentTooLarge(
+            f"The upload is {length} bytes; attachments are limited to {limit} bytes.", field="attachment"
+        )
+
+
+class AttachmentListView(GatewayView):
+    parser_classes = [MultiPartParser]
+    # The upload documents its 403 as a GenericExceptionPayload.
+    error_shapes_by_method = {"POST": ErrorShapes(forbidden=generic_body)}
+
+    def get(self, request: Request, conversation_id: str) -> Response:
+        conversation = conversation_get(tenant=self.tenant, conversation_id=conversation_id)
+        return Response(hal_page(request, attachments_of(conversation), ATTACHMENTS, _attachments))
+
+    def post(self, request: Request, conversation_id: str) -> Response:
+        conversation = conversation_get(tenant=self.tenant, conversation_id=conversation_id)
+        _refuse_oversized_body(request)
+        serializer = AttachmentUploadInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = attachment_create(
+            conversation=conversation,
+            author_type=serializer.validated_data["authorType"],
+            upload=serializer.validated_data["attachment"],
+        )
+        return Response(AttachmentOutput(attachment).data)
+
+
+class AttachmentDetailView(GatewayView):
+    def get(self, request: Request, conversation_id: str, attachment_id: str) -> Response:
+        conversation = conversation_get(tenant=self.tenant, conversation_id=conversation_id)
+        attachment = attachment_get(conversation=conversation, attachment_id=attachment_id)
+        return Response(AttachmentOutput(attachment).data)
+
+
+def attachment_download(attachment: Attachment) -> FileResponse:
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        # The row survived but the file did not (a wiped data directory).
+        raise NotFound("Attachment", attachment.id) from None
+    inline = attachment.content_type in INLINE_TYPES
+    response = FileResponse(
+        handle, content_type=attachment.content_type if inline else "application/octet-stream"
+    )
+    response["Content-Disposition"] = content_disposition_header(not inline, attachment.filename) or ""
+    return response
+
+
+class AttachmentContentView(GatewayView):
+    def get(self, request: Request, conversation_id: str, attachment_id: str) -> FileResponse:
+        conversation = conversation_get(tenant=self.tenant, conversation_id=conversation_id)
+        return attachment_download(attachment_get(conversation=conversation, attachment_id=attachment_id))
+
+
+class AttachmentLinkView(APIView):
+    """`/files/{attachmentId}/{token}`: the `preSignedUrl` of events; the token is the credential."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    renderer_classes = [HalJsonRenderer]
+    content_negotiation_class = AnyAcceptNegotiation
+    metadata_class = None
+    error_shapes = ErrorShapes(forbidden=generic_body, not_found=generic_body)
+
+    def get(self, request: Request, attachment_id: str, token: str) -> FileResponse:
+        attachment_id = attachment_id.strip()
+        if "\x00" in attachment_id or not token_is_valid(attachment_id, token.strip()):
+            raise PermissionDenied("This link is not valid or has expired.")
+        attachment = Attachment.objects.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound("Attachment", attachment_id)
+        return attachment_download(attachment)

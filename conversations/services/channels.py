@@ -1,0 +1,82 @@
+"""Channels: create, update (full replace), delete (soft)."""
+
+from django.db import transaction
+
+from conversations.errors import InvalidReference
+from conversations.models import ApiFlavour, Channel, Queue, Tenant
+from conversations.services.common import queue_resolve
+from webhooks.models import Webhook, WebhookVersion
+
+CHAT_API = "ChatAPI"
+
+
+def _webhook_resolve(tenant: Tenant, webhook_id: str, api: str) -> Webhook:
+    """The live webhook a channel will notify; a Gateway channel needs a Gateway webhook."""
+    webhooks = Webhook.objects.filter(tenant=tenant, pk=webhook_id.strip(), is_deleted=False)
+    if api == ApiFlavour.GATEWAY:
+        webhooks = webhooks.filter(version=WebhookVersion.GATEWAY)
+    else:
+        webhooks = webhooks.exclude(version=WebhookVersion.GATEWAY)
+    webhook = webhooks.first()
+    if webhook is None:
+        raise InvalidReference(
+            f"WebHook ID {webhook_id} is invalid.", code="invalid_webhook", field="webHookId"
+        )
+    return webhook
+
+
+def _routing_queue(tenant: Tenant, queue_id: str) -> Queue:
+    try:
+        return queue_resolve(tenant, queue_id)
+    except InvalidReference as error:
+        raise InvalidReference(error.message, code=error.code, field="routingOptions.id") from None
+
+
+def _require_chat_api(channel_type: str) -> None:
+    if channel_type != CHAT_API:
+        raise InvalidReference(
+            f"Invalid type={channel_type}: only ChatAPI channels can be created or updated with the API.",
+            code="invalid_channel_type",
+            field="type",
+        )
+
+
+def channel_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    webhook_id: str,
+    queue_id: str,
+    channel_type: str = CHAT_API,
+    api: ApiFlavour = ApiFlavour.GATEWAY,
+) -> Channel:
+    """A ChatAPI channel notifying `webhook_id` and routing to queue `queue_id` by default."""
+    _require_chat_api(channel_type)
+    with transaction.atomic():
+        webhook = _webhook_resolve(tenant, webhook_id, api)
+        queue = _routing_queue(tenant, queue_id)
+        return Channel.objects.create(
+            tenant=tenant, name=name, type=channel_type, webhook=webhook, routing_queue=queue, api=api
+        )
+
+
+def channel_update(
+    *, channel: Channel, name: str, webhook_id: str, queue_id: str, channel_type: str = CHAT_API
+) -> Channel:
+    """Full replace (PUT). Existing conversations keep the channel; new events go to the new webhook."""
+    _require_chat_api(channel_type)
+    with transaction.atomic():
+        channel.webhook = _webhook_resolve(channel.tenant, webhook_id, channel.api)
+        channel.routing_queue = _routing_queue(channel.tenant, queue_id)
+        channel.name = name
+        channel.type = channel_type
+        channel.version += 1
+        channel.save(update_fields=["webhook", "routing_queue", "name", "type", "version"])
+        return channel
+
+
+def channel_delete(*, channel: Channel) -> None:
+    """Soft delete: the channel leaves the API; its conversations' history stays readable."""
+    with transaction.atomic():
+        channel.is_deleted = True
+        channel.save(update_fields=["is_deleted"])
