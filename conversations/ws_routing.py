@@ -1,5 +1,9 @@
 """WebSocket routes of the agent desktop."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from conversations.consumers import DeskConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/desk/<str:tenant_id>/<str:agent_id>/", DeskConsumer.as_asgi(), name="desk-socket"),  # type: ignore[arg-type]
+]

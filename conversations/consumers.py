@@ -1,0 +1,200 @@
+"""The agent desktop's WebSocket: one connection per open desk (an agent may have several).
+
+Frames from the browser are `{"type": ..., "ref": ...}` actions; each calls one service.
+The server answers `ack` or `error` (with the domain message) for the `ref`, and pushes the
+desk's state: a `snapshot` on connect and on `resync`, a `chat` when a chat lands on the
+desk, and every broadcast (`push`) of the agent's and its chats' groups.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from conversations.desk import actions, selectors
+from conversations.errors import DomainError
+from conversations.groups import agent_group, conversation_group
+
+logger = logging.getLogger(__name__)
+
+# Close code telling the desktop not to reconnect: the agent does not exist.
+CLOSE_UNKNOWN_AGENT = 4404
+CARD_ACTIONS = {"quickReply/action", "adaptiveCard/action"}
+
+
+class BadFrame(DomainError):
+    """The browser sent a frame the desk does not understand."""
+
+    code = "invalid_frame"
+
+
+def _text(content: dict[str, Any], field: str, *, required: bool = True) -> str:
+    value = content.get(field, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise BadFrame(f"{field} must be a non-empty string.", field=field)
+    return value
+
+
+class DeskConsumer(AsyncJsonWebsocketConsumer):
+    agent_pk: int
+    agent_public_id: str
+    joined: set[str]
+
+    async def connect(self) -> None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        agent = await database_sync_to_async(selectors.desk_agent)(kwargs["tenant_id"], kwargs["agent_id"])
+        await self.accept()
+        if agent is None:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "resource_not_found",
+                    "message": f"Agent {kwargs['agent_id']} does not exist in tenant {kwargs['tenant_id']}.",
+                }
+            )
+            await self.close(code=CLOSE_UNKNOWN_AGENT)
+            return
+        self.agent_pk = agent.pk
+        self.agent_public_id = agent.public_id
+        self.joined = set()
+        await self.channel_layer.group_add(agent_group(agent.pk), self.channel_name)
+        await self.send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "agent_pk"):
+            return
+        await self.channel_layer.group_discard(agent_group(self.agent_pk), self.channel_name)
+        for conversation_id in list(self.joined):
+            await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
+
+    # --- state sent to the browser ---------------------------------------------------------
+
+    async def send_snapshot(self) -> None:
+        # Join the open chats' groups before reading, so nothing committed in between is
+        # missed; the desktop drops what it receives twice by event sequence.
+        open_ids = await database_sync_to_async(selectors.desk_open_conversation_ids)(self.agent_pk)
+        for conversation_id in open_ids:
+            await self._group_join(conversation_id)
+        snapshot = await database_sync_to_async(selectors.desk_snapshot)(self.agent_pk)
+        await self.send_json({"type": "snapshot", **snapshot})
+        on_desk = {chat["conversationId"] for chat in snapshot["chats"] if chat["status"] == "open"}
+        for conversation_id in self.joined - on_desk:
+            await self._group_leave(conversation_id)
+        for conversation_id in on_desk - self.joined:
+            await self.join_chat(conversation_id)
+
+    async def join_chat(self, conversation_id: str) -> None:
+        """A chat landed on this desk: follow it, then send its full state."""
+        await self._group_join(conversation_id)
+        chat = await database_sync_to_async(selectors.desk_chat)(self.agent_pk, conversation_id)
+        if chat is None:
+            await self._group_leave(conversation_id)
+            return
+        await self.send_json({"type": "chat", "chat": chat})
+
+    async def _group_join(self, conversation_id: str) -> None:
+        if conversation_id not in self.joined:
+            self.joined.add(conversation_id)
+            await self.channel_layer.group_add(conversation_group(conversation_id), self.channel_name)
+
+    async def _group_leave(self, conversation_id: str) -> None:
+        if conversation_id in self.joined:
+            self.joined.discard(conversation_id)
+            await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
+
+    async def desk_push(self, message: dict[str, Any]) -> None:
+        """A broadcast from the services (see conversations/broadcast.py)."""
+        kind, payload = message["kind"], message["payload"]
+        await self.send_json({"type": "push", "kind": kind, "payload": payload})
+        if kind == "offer.accepted" and payload.get("agentId") == self.agent_public_id:
+            await self.join_chat(payload["conversationId"])
+        elif kind == "event":
+            await self._follow(payload)
+
+    async def _follow(self, event: dict[str, Any]) -> None:
+        conversation_id = event["conversationId"]
+        data = event.get("data") or {}
+        if (
+            event["eventType"] == "MEMBERS_CHANGED"
+            and data.get("memberType") == "agent"
+            and data.get("change") == "left"
+            and data.get("id") == self.agent_public_id
+        ):
+            await self._group_leave(conversation_id)
+        elif event["eventType"] == "ACTIVITY" and data.get("name") in CARD_ACTIONS:
+            # The event does not say which card was answered; the stored cards do.
+            cards = await database_sync_to_async(selectors.card_states)(conversation_id)
+            await self.send_json({"type": "cards", "conversationId": conversation_id, "cards": cards})
+
+    # --- actions from the browser ----------------------------------------------------------
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        ref = content.get("ref") if isinstance(content, dict) else None
+        try:
+            if not isinstance(content, dict):
+                raise BadFrame("A frame must be a JSON object.")
+            handler = self.handlers().get(str(content.get("type")))
+            if handler is None:
+                raise BadFrame(f"Unknown frame type {content.get('type')!r}.", field="type")
+            await handler(content)
+        except DomainError as error:
+            await self.send_json({"type": "error", "ref": ref, "code": error.code, "message": error.message})
+            return
+        except Exception:
+            logger.exception("desk action %r failed", content)
+            await self.send_json(
+                {"type": "error", "ref": ref, "code": "internal_error", "message": "The action failed."}
+            )
+            return
+        if ref is not None:
+            await self.send_json({"type": "ack", "ref": ref})
+
+    def handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+        return {
+            "set_status": self.on_set_status,
+            "accept": self.on_accept,
+            "reject": self.on_reject,
+            "send": self.on_send,
+            "typing": self.on_typing,
+            "transfer": self.on_transfer,
+            "end": self.on_end,
+            "close": self.on_close,
+            "resync": self.on_resync,
+        }
+
+    async def on_set_status(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.set_status)(self.agent_pk, _text(content, "status"))
+
+    async def on_accept(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.accept)(self.agent_pk, _text(content, "offerId"))
+
+    async def on_reject(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.reject)(self.agent_pk, _text(content, "offerId"))
+
+    async def on_send(self, content: dict[str, Any]) -> None:
+        ids = content.get("attachmentIds") or []
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise BadFrame("attachmentIds must be a list of attachment ids.", field="attachmentIds")
+        text = _text(content, "text", required=False)
+        await database_sync_to_async(actions.send)(self.agent_pk, _text(content, "conversationId"), text, ids)
+
+    async def on_typing(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.typing)(
+            self.agent_pk, _text(content, "conversationId"), bool(content.get("typing"))
+        )
+
+    async def on_transfer(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.transfer)(
+            self.agent_pk, _text(content, "conversationId"), _text(content, "queueId")
+        )
+
+    async def on_end(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.end)(self.agent_pk, _text(content, "conversationId"))
+
+    async def on_close(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(actions.close)(self.agent_pk, _text(content, "conversationId"))
+
+    async def on_resync(self, content: dict[str, Any]) -> None:
+        await self.send_snapshot()

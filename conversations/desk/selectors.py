@@ -1,0 +1,217 @@
+"""What the agent desktop reads: the sign-in list and the full state of one agent's desk.
+
+The desk renders Chat Gateway events: a chat's timeline is the conversation's event outbox
+(the very payloads webhooks receive) plus its creation history, so a reloaded or
+reconnected desktop rebuilds exactly what a live one saw.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Max, Prefetch, Q
+from django.utils import timezone
+
+from conversations.attachment_links import presigned_url
+from conversations.errors import InvalidTransition, NotFound
+from conversations.models import (
+    Agent,
+    Card,
+    Conversation,
+    Interaction,
+    InteractionStatus,
+    Message,
+    Offer,
+    Participant,
+    ParticipantType,
+    Queue,
+    Tenant,
+)
+from conversations.services.routing import offer_payload
+from webhooks import payloads
+from webhooks.models import Event
+
+# A desk shows the chats an agent left until they are closed; older ones are history.
+WRAP_UP_LIMIT = 20
+
+
+def desk_tenants() -> list[Tenant]:
+    """Tenants with their queues and agents (each with its queues), for the sign-in page."""
+    agents = Agent.objects.prefetch_related("queues").order_by("name")
+    return list(
+        Tenant.objects.prefetch_related(
+            Prefetch("agents", queryset=agents), Prefetch("queues", queryset=Queue.objects.all())
+        ).order_by("created_at", "id")
+    )
+
+
+def desk_agent(tenant_id: str, agent_public_id: str) -> Agent | None:
+    return (
+        Agent.objects.select_related("tenant").filter(tenant_id=tenant_id, public_id=agent_public_id).first()
+    )
+
+
+def desk_open_conversation_ids(agent_pk: int) -> list[str]:
+    """The chats the agent is handling now, oldest first."""
+    return list(
+        Interaction.objects.filter(agent_id=agent_pk, status=InteractionStatus.WITH_AGENT)
+        .order_by("started_at")
+        .values_list("conversation_id", flat=True)
+    )
+
+
+def desk_conversation(agent: Agent, conversation_id: str) -> Conversation:
+    """A conversation the agent is handling now (uploads and actions need one)."""
+    conversation = Conversation.objects.filter(pk=conversation_id.strip(), tenant_id=agent.tenant_id).first()
+    if conversation is None:
+        raise NotFound("Conversation", conversation_id)
+    if conversation.agent_id != agent.pk:
+        raise InvalidTransition(
+            f"Agent {agent.public_id} is not handling conversation {conversation.id}.",
+            code="agent_not_in_conversation",
+        )
+    return conversation
+
+
+def _ms(moment: Any) -> int | None:
+    return payloads.epoch_ms(moment) if moment is not None else None
+
+
+def _fresh_links(event: dict[str, Any]) -> dict[str, Any]:
+    """Stored MESSAGE events keep the link they were sent with; a desk needs one that works now."""
+    data = event.get("data")
+    if event.get("eventType") != "MESSAGE" or not isinstance(data, dict) or not data.get("attachments"):
+        return event
+    attachments = [{**item, "preSignedUrl": presigned_url(item["id"])} for item in data["attachments"]]
+    return {**event, "data": {**data, "attachments": attachments}}
+
+
+def _is_typing(event: Event) -> bool:
+    data = event.payload.get("data")
+    return event.type == "ACTIVITY" and isinstance(data, dict) and data.get("name") == "typing"
+
+
+def card_states(conversation_id: str) -> dict[str, dict[str, Any]]:
+    """Per card: whether the user submitted it and what they chose."""
+    return {
+        card.id: {
+            "actionSubmitted": card.action_submitted,
+            "actionExecuted": card.action_executed,
+            "submittedValue": card.submitted_value,
+        }
+        for card in Card.objects.filter(message__conversation_id=conversation_id).order_by("created_at")
+    }
+
+
+def _chat(conversation: Conversation, participant: Participant | None, *, status: str) -> dict[str, Any]:
+    events = list(Event.objects.filter(conversation=conversation).order_by("sequence"))
+    left_at = participant.left_at if participant is not None and status == "wrapup" else None
+    # A wrap-up shows the chat as it was when the agent left it, not what happened afterwards.
+    timeline = [
+        _fresh_links({"sequence": e.sequence, "eventId": e.event_id, **e.payload})
+        for e in events
+        if not _is_typing(e) and (left_at is None or e.created_at <= left_at)
+    ]
+    history = [
+        {"timestamp": _ms(m.created_at), **payloads.message(m, is_echo=True)}
+        for m in Message.objects.filter(conversation=conversation, is_history=True).prefetch_related(
+            "attachments", "cards"
+        )
+    ]
+    read_at = Message.objects.filter(
+        conversation=conversation, author_type=ParticipantType.AGENT, read_at__isnull=False
+    ).aggregate(latest=Max("read_at"))["latest"]
+    channel = conversation.channel
+    queue = conversation.queue
+    return {
+        "conversationId": conversation.id,
+        "status": status,
+        "state": conversation.state,
+        "channel": {"id": channel.id, "name": channel.name, "type": channel.type},
+        "queue": {"id": queue.public_id, "name": queue.name} if queue else None,
+        "user": payloads.user_of(conversation),
+        "userParticipantId": conversation.user_participant_id,
+        "createdAt": _ms(conversation.created_at),
+        "joinedAt": _ms(participant.joined_at) if participant else None,
+        "leftAt": _ms(left_at),
+        "history": history,
+        "timeline": timeline,
+        "lastSequence": events[-1].sequence if events else 0,
+        "readAt": _ms(read_at),
+        "cards": card_states(conversation.id),
+    }
+
+
+def _conversations() -> Any:
+    return Conversation.objects.select_related("channel", "queue")
+
+
+def desk_chat(agent_pk: int, conversation_id: str) -> dict[str, Any] | None:
+    """One chat of the agent's desk (open or in wrap-up), or None if it is not on the desk."""
+    participant = (
+        Participant.objects.filter(
+            conversation_id=conversation_id, type=ParticipantType.AGENT, agent_id=agent_pk
+        )
+        .select_related("conversation")
+        .first()
+    )
+    if participant is None:
+        return None
+    conversation = _conversations().get(pk=conversation_id)
+    if not participant.removed and conversation.agent_id == agent_pk:
+        return _chat(conversation, participant, status="open")
+    if participant.removed and _in_wrap_up(participant):
+        return _chat(conversation, participant, status="wrapup")
+    return None
+
+
+def _in_wrap_up(participant: Participant) -> bool:
+    return participant.wrapped_up_at is None or (
+        participant.left_at is not None and participant.left_at > participant.wrapped_up_at
+    )
+
+
+def desk_snapshot(agent_pk: int) -> dict[str, Any]:
+    """Everything an agent's desktop shows, as of now. Sent on connect and on resync."""
+    agent = Agent.objects.select_related("tenant").prefetch_related("queues").get(pk=agent_pk)
+    participants = {
+        p.conversation_id: p
+        for p in Participant.objects.filter(type=ParticipantType.AGENT, agent=agent).order_by("joined_at")
+    }
+    open_ids = desk_open_conversation_ids(agent.pk)
+    wrap_ups = (
+        Participant.objects.filter(type=ParticipantType.AGENT, agent=agent, removed=True)
+        .filter(Q(wrapped_up_at__isnull=True) | Q(left_at__gt=F("wrapped_up_at")))
+        .exclude(conversation_id__in=open_ids)
+        .order_by("-left_at")[:WRAP_UP_LIMIT]
+    )
+    conversations = _conversations().in_bulk([*open_ids, *(p.conversation_id for p in wrap_ups)])
+    chats = [
+        _chat(conversations[cid], participants.get(cid), status="open")
+        for cid in open_ids
+        if cid in conversations
+    ]
+    chats += [_chat(conversations[p.conversation_id], p, status="wrapup") for p in reversed(list(wrap_ups))]
+    offers = (
+        Offer.objects.pending()
+        .filter(agent=agent)
+        .select_related("interaction__conversation", "interaction__queue", "agent")
+        .order_by("created_at")
+    )
+    tenant = agent.tenant
+    return {
+        "serverTime": _ms(timezone.now()),
+        "offerTimeoutSeconds": settings.SANDBOX_OFFER_TIMEOUT_SECONDS,
+        "tenant": {"id": tenant.id, "name": tenant.name},
+        "agent": {
+            "id": agent.public_id,
+            "name": agent.name,
+            "status": agent.status,
+            "languages": agent.languages,
+            "capacity": agent.capacity,
+            "queues": [{"id": q.public_id, "name": q.name} for q in agent.queues.all()],
+        },
+        "queues": [{"id": q.public_id, "name": q.name} for q in Queue.objects.filter(tenant=tenant)],
+        "directory": dict(Agent.objects.filter(tenant=tenant).values_list("public_id", "name")),
+        "offers": [offer_payload(offer) for offer in offers],
+        "chats": chats,
+    }

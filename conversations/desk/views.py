@@ -1,0 +1,129 @@
+"""The agent desktop's pages. Plumbing only: validate, call one service or selector, render."""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from conversations.desk import selectors
+from conversations.desk.forms import AgentCreateForm, AttachmentUploadForm
+from conversations.errors import DomainError, NotFound
+from conversations.models import AgentStatus, Tenant
+from conversations.services.agents import agent_create
+from conversations.services.messages import attachment_create
+
+# The desk renders text from integrations and users; this policy keeps any markup that
+# slipped through inert (no inline or foreign scripts). Images may come from anywhere,
+# since Adaptive Cards and attachment links point at other hosts.
+DESK_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: http: https:",
+        "media-src 'self' blob: http: https:",
+        "connect-src 'self' ws: wss:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+
+def _index(
+    request: HttpRequest, forms: dict[str, AgentCreateForm] | None = None, status: int = 200
+) -> HttpResponse:
+    tenants = selectors.desk_tenants()
+    forms = forms or {}
+    sections = [(tenant, forms.get(tenant.pk) or AgentCreateForm(tenant=tenant)) for tenant in tenants]
+    return render(request, "desk/index.html", {"sections": sections}, status=status)
+
+
+@require_GET
+def desk_index(request: HttpRequest) -> HttpResponse:
+    """Pick an agent to play, or create one."""
+    return _index(request)
+
+
+@require_POST
+def desk_agent_create(request: HttpRequest, tenant_id: str) -> HttpResponse:
+    tenant = get_object_or_404(Tenant, pk=tenant_id)
+    form = AgentCreateForm(request.POST, tenant=tenant)
+    if form.is_valid():
+        try:
+            agent = agent_create(
+                tenant=tenant,
+                name=form.cleaned_data["name"],
+                public_id=form.cleaned_data["public_id"],
+                languages=form.cleaned_data["languages"],
+                queue_ids=form.cleaned_data["queues"],
+                status=AgentStatus(form.cleaned_data["status"]),
+            )
+        except DomainError as error:
+            form.add_error("public_id" if error.field == "id" else None, error.message)
+        else:
+            return redirect("desk-page", tenant_id=tenant.pk, agent_id=agent.public_id)
+    return _index(request, {tenant.pk: form}, status=400)
+
+
+@require_GET
+def desk_page(request: HttpRequest, tenant_id: str, agent_id: str) -> HttpResponse:
+    """The desk of one agent; everything on it arrives over the WebSocket."""
+    agent = selectors.desk_agent(tenant_id, agent_id)
+    if agent is None:
+        raise Http404(f"Agent {agent_id} does not exist in tenant {tenant_id}.")
+    config = {
+        "tenantId": agent.tenant_id,
+        "agentId": agent.public_id,
+        "agentName": agent.name,
+        "socketPath": f"/ws/desk/{agent.tenant_id}/{agent.public_id}/",
+        "uploadPath": reverse(
+            "desk-upload",
+            kwargs={
+                "tenant_id": agent.tenant_id,
+                "agent_id": agent.public_id,
+                "conversation_id": "CONVERSATION",
+            },
+        ),
+        "maxUploadBytes": settings.SANDBOX_MAX_ATTACHMENT_BYTES,
+        "csrfToken": get_token(request),
+    }
+    response = render(request, "desk/agent.html", {"agent": agent, "config": config})
+    response["Content-Security-Policy"] = DESK_CSP
+    return response
+
+
+def _error(error: DomainError, status: int) -> JsonResponse:
+    return JsonResponse({"code": error.code, "message": error.message}, status=status)
+
+
+@require_POST
+def desk_upload(request: HttpRequest, tenant_id: str, agent_id: str, conversation_id: str) -> JsonResponse:
+    """Store a file the agent attaches; the desk then sends it in a message by its id."""
+    agent = selectors.desk_agent(tenant_id, agent_id)
+    if agent is None:
+        return _error(NotFound("Agent", agent_id), 404)
+    form = AttachmentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return JsonResponse({"code": "invalid_parameter", "message": "Choose a file to send."}, status=400)
+    try:
+        conversation = selectors.desk_conversation(agent, conversation_id)
+        attachment = attachment_create(
+            conversation=conversation, author_type="agent", upload=form.cleaned_data["file"]
+        )
+    except NotFound as error:
+        return _error(error, 404)
+    except DomainError as error:
+        return _error(error, 400)
+    return JsonResponse(
+        {
+            "id": attachment.id,
+            "fileName": attachment.filename,
+            "type": attachment.kind,
+            "contentType": attachment.content_type,
+            "sizeInBytes": attachment.size_in_bytes,
+        },
+        status=201,
+    )

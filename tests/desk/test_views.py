@@ -1,0 +1,203 @@
+"""The desk's pages: sign in, create an agent, the desk itself, and file uploads."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+
+from conversations.models import Agent, Attachment
+from conversations.services.lifecycle import conversation_create
+from conversations.services.routing import offer_accept
+from tests.factories import World
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+def csrf(client: Client) -> str:
+    client.get("/desk/")
+    return client.cookies["csrftoken"].value
+
+
+def test_the_index_lists_each_tenants_agents_with_a_link_to_their_desk(world: World, client: Client) -> None:
+    agent = world.agent(name="Anna Berg", public_id="agent-anna")
+
+    response = client.get("/desk/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'href="/desk/{world.tenant.id}/agent-anna/"' in page
+    assert "Anna Berg" in page
+    assert agent.status in page
+
+
+def test_the_home_page_links_the_desk(world: World, client: Client) -> None:
+    assert 'href="/desk/"' in client.get("/").content.decode()
+
+
+def test_creating_an_agent_opens_its_desk(world: World, client: Client) -> None:
+    prefix = f"t-{world.tenant.pk}"
+
+    response = client.post(
+        f"/desk/{world.tenant.id}/agents",
+        {
+            f"{prefix}-name": "Zoë Novak",
+            f"{prefix}-public_id": "",
+            f"{prefix}-languages": "en, fr",
+            f"{prefix}-queues": [world.support.public_id],
+            f"{prefix}-status": "available",
+            "csrfmiddlewaretoken": csrf(client),
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/desk/{world.tenant.id}/agent-zoe-novak/"
+    agent = Agent.objects.get(tenant=world.tenant, public_id="agent-zoe-novak")
+    assert (agent.name, agent.languages, agent.status) == ("Zoë Novak", ["en", "fr"], "available")
+    assert list(agent.queues.all()) == [world.support]
+
+
+def test_a_taken_agent_id_is_shown_on_the_form(world: World, client: Client) -> None:
+    world.agent(public_id="agent-x")
+    prefix = f"t-{world.tenant.pk}"
+
+    response = client.post(
+        f"/desk/{world.tenant.id}/agents",
+        {
+            f"{prefix}-name": "X",
+            f"{prefix}-public_id": "agent-x",
+            f"{prefix}-queues": [world.sales.public_id],
+            f"{prefix}-status": "away",
+            "csrfmiddlewaretoken": csrf(client),
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Agent ID agent-x already exists." in response.content.decode()
+    assert Agent.objects.filter(tenant=world.tenant).count() == 1
+
+
+def test_an_agent_needs_a_queue_on_the_form(world: World, client: Client) -> None:
+    prefix = f"t-{world.tenant.pk}"
+
+    response = client.post(
+        f"/desk/{world.tenant.id}/agents",
+        {f"{prefix}-name": "X", f"{prefix}-status": "away", "csrfmiddlewaretoken": csrf(client)},
+    )
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Agent.objects.filter(tenant=world.tenant).exists()
+
+
+def test_the_desk_page_carries_its_configuration_and_a_strict_content_policy(
+    world: World, client: Client
+) -> None:
+    world.agent(name="Anna Berg", public_id="agent-anna")
+
+    response = client.get(f"/desk/{world.tenant.id}/agent-anna/")
+
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "unsafe-eval" not in response["Content-Security-Policy"]
+    config = response.context["config"]
+    assert config == {
+        "tenantId": world.tenant.id,
+        "agentId": "agent-anna",
+        "agentName": "Anna Berg",
+        "socketPath": f"/ws/desk/{world.tenant.id}/agent-anna/",
+        "uploadPath": f"/desk/{world.tenant.id}/agent-anna/conversations/CONVERSATION/attachments",
+        "maxUploadBytes": 25 * 1024 * 1024,
+        "csrfToken": config["csrfToken"],
+    }
+    assert '<script id="desk-config" type="application/json">' in response.content.decode()
+
+
+def test_an_unknown_agents_desk_is_not_found(world: World, client: Client) -> None:
+    assert client.get(f"/desk/{world.tenant.id}/nobody/").status_code == 404
+
+
+def handling(world: World) -> tuple[Agent, str]:
+    agent = world.agent(public_id="agent-anna")
+    conversation = conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": "J"})
+    offer_accept(offer_id=conversation.interactions.get().offers.get().id, agent=agent)
+    return agent, conversation.id
+
+
+def upload(client: Client, world: World, conversation_id: str, **kwargs: object) -> object:
+    file = kwargs.pop(
+        "file", SimpleUploadedFile("../My photo.png", b"\x89PNG data", content_type="image/png")
+    )
+    return client.post(
+        f"/desk/{world.tenant.id}/agent-anna/conversations/{conversation_id}/attachments",
+        {"file": file},
+        HTTP_X_CSRFTOKEN=csrf(client),
+    )
+
+
+def test_an_agent_uploads_a_file_to_a_chat_they_handle(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+
+    response = upload(client, world, conversation_id)
+
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    attachment = Attachment.objects.get()
+    assert response.json() == {  # type: ignore[attr-defined]
+        "id": attachment.id,
+        "fileName": "My photo.png",
+        "type": "image",
+        "contentType": "image/png",
+        "sizeInBytes": 9,
+    }
+    assert (attachment.conversation_id, attachment.author_type) == (conversation_id, "agent")
+    assert attachment.file.read() == b"\x89PNG data"
+
+
+def test_an_upload_to_a_chat_the_agent_does_not_handle_is_refused(world: World, client: Client) -> None:
+    world.agent(public_id="agent-anna")
+    conversation = conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": "J"})
+
+    response = upload(client, world, conversation.id)
+
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert response.json() == {  # type: ignore[attr-defined]
+        "code": "agent_not_in_conversation",
+        "message": f"Agent agent-anna is not handling conversation {conversation.id}.",
+    }
+    assert not Attachment.objects.exists()
+
+
+def test_an_upload_to_an_unknown_chat_is_not_found(world: World, client: Client) -> None:
+    handling(world)
+
+    response = upload(client, world, "nope")
+
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    assert response.json()["code"] == "resource_not_found"  # type: ignore[attr-defined]
+
+
+@override_settings(SANDBOX_MAX_ATTACHMENT_BYTES=4)
+def test_a_file_over_the_limit_is_refused(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+
+    response = upload(client, world, conversation_id)
+
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert response.json() == {  # type: ignore[attr-defined]
+        "code": "attachment_too_large",
+        "message": "Attachment My photo.png is 9 bytes; the limit is 4 bytes.",
+    }
+
+
+def test_an_upload_without_the_csrf_token_is_refused(world: World) -> None:
+    _, conversation_id = handling(world)
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(
+        f"/desk/{world.tenant.id}/agent-anna/conversations/{conversation_id}/attachments",
+        {"file": SimpleUploadedFile("a.txt", b"x")},
+    )
+
+    assert response.status_code == 403
+    assert not Attachment.objects.exists()
