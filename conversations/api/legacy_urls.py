@@ -8,7 +8,7 @@ Gateway's, by `webhooks.urls`, so the fallback leaves that path alone.
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from conversations.api.legacy import conversations, token, webhooks
+from conversations.api.legacy import channels, conversations, token, webhooks
 from conversations.api.legacy.base import UnknownPathView
 
 TENANT = r"^vcc/(?P<region>us|eu|ca|ap)/chat/v2/tenant/(?P<tenant_id>[^/]+)"
@@ -23,6 +23,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         rf"{TENANT}/web-hooks/(?P<webhook_id>[^/]+)/?$",
         webhooks.WebhookDetailView.as_view(),
         name="legacy-webhook",
+    ),
+    re_path(rf"{TENANT}/channels/?$", channels.ChannelListView.as_view(), name="legacy-channels"),
+    re_path(
+        rf"{TENANT}/channels/(?P<channel_id>[^/]+)/?$",
+        channels.ChannelDetailView.as_view(),
+        name="legacy-channel",
     ),
     re_path(
         rf"{TENANT}/conversations/?$",

@@ -1,0 +1,57 @@
+"""The v2 URL space: regions, optional trailing slashes, and a v2 404 for everything else."""
+
+import pytest
+
+from tests.legacy.conftest import LegacyWorld
+
+
+@pytest.mark.parametrize("region", ["us", "eu", "ca", "ap"])
+def test_every_documented_region_serves_the_tenant(legacy: LegacyWorld, region: str) -> None:
+    path = f"/vcc/{region}/chat/v2/tenant/{legacy.tenant_id}/web-hooks"
+
+    response = legacy.api.client.get(path, headers=legacy.api.headers())
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vcc/mars/chat/v2/tenant/{tenant}/web-hooks",
+        "/vcc/US/chat/v2/tenant/{tenant}/web-hooks",
+        "/vcc/us/chat/v2/tenant/{tenant}/no-such-resource",
+        "/vcc/us/chat/v3/tenant/{tenant}/web-hooks",
+        "/vcc/us/chat/v2/tenant/{tenant}/conversations/x/participants/agent",
+        "/oauth/v2/authorize",
+    ],
+)
+def test_any_other_path_is_a_v2_404(legacy: LegacyWorld, path: str) -> None:
+    concrete = path.format(tenant=legacy.tenant_id)
+
+    response = legacy.api.client.get(concrete, headers=legacy.api.headers())
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {"message": "Resource not found.", "errors": [f"No resource at {concrete}."]}
+
+
+def test_a_trailing_slash_is_optional(legacy: LegacyWorld) -> None:
+    assert legacy.api.get("/web-hooks/").status_code == 200
+    assert legacy.api.get(f"/web-hooks/{legacy.webhook.id}/").status_code == 200
+    assert legacy.api.get("/conversations/").status_code == 200
+
+
+def test_an_unsupported_method_is_a_405_in_the_v2_shape(legacy: LegacyWorld) -> None:
+    response = legacy.api.client.patch(legacy.api.base + "/web-hooks", headers=legacy.api.headers())
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert response.json() == {"message": "Method Not Allowed", "errors": ['Method "PATCH" not allowed.']}
+
+
+def test_any_accept_header_gets_json(legacy: LegacyWorld) -> None:
+    for accept in ["application/json", "application/problem+json", "text/html", "*/*"]:
+        response = legacy.api.get("/web-hooks", **{"Accept": accept})
+
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
