@@ -3,7 +3,7 @@
 import pytest
 
 from conversations.models import Conversation, ConversationState, InteractionStatus, Message
-from conversations.services.lifecycle import conversation_end_by_agent
+from conversations.services.lifecycle import conversation_end_by_agent, conversation_transfer
 from conversations.services.messages import agent_message_send
 from conversations.services.routing import offer_accept
 from tests.helpers import event_summary, events_of, last_sequence
@@ -161,3 +161,17 @@ def test_an_unknown_interaction_id_lists_no_messages(legacy: LegacyWorld) -> Non
     response = legacy.api.get(f"/conversations/{conversation.id}/messages", {"interaction-id": "int-nope"})
 
     assert response.json() == {"messages": []}
+
+
+def test_the_reopened_chat_goes_to_the_queue_it_was_last_transferred_to(legacy: LegacyWorld) -> None:
+    conversation, agent = started(legacy)
+    bert = legacy.world.agent(queues=[legacy.world.support])
+    conversation_transfer(conversation=conversation, agent=agent, queue_id=legacy.world.support.public_id)
+    offer_accept(offer_id=conversation.interactions.get().offers.get(status="pending").id, agent=bert)
+    legacy.api.delete(f"/conversations/{conversation.id}/participants/customer")
+
+    legacy.api.post(f"/conversations/{conversation.id}/messages", {"text": "Back again"})
+
+    reopened = conversation.interactions.get(status=InteractionStatus.QUEUED)
+    assert reopened.queue == legacy.world.support
+    assert reopened.offers.get().agent == bert

@@ -1,6 +1,7 @@
 """The v2 URL space: regions, optional trailing slashes, and a v2 404 for everything else."""
 
 import pytest
+from django.test import Client
 
 from tests.legacy.conftest import LegacyWorld
 
@@ -55,3 +56,25 @@ def test_any_accept_header_gets_json(legacy: LegacyWorld) -> None:
 
         assert response.status_code == 200
         assert response["Content-Type"] == "application/json"
+
+
+def test_a_sandbox_bug_is_a_500_with_a_reference_never_a_page(
+    legacy: LegacyWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(tenant: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("conversations.api.legacy.webhooks.legacy_webhooks", broken)
+    client = Client(raise_request_exception=False)
+
+    response = client.get(legacy.api.base + "/web-hooks", headers=legacy.api.headers())
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body == {
+        "message": "Could not process this request due to an internal error.",
+        "errors": ["RuntimeError"],
+        "referenceId": body["referenceId"],
+    }
+    assert len(body["referenceId"]) == 16
