@@ -47,6 +47,7 @@ export class DeskStore {
     const previous = this.chats;
     this.chats = new Map();
     for (const chat of snapshot.chats) this.chats.set(chat.conversationId, this.adopt(chat, previous.get(chat.conversationId)));
+    if (this.activeId === null) this.activeId = sessionStorage.getItem(this.activeKey());
     if (!this.chats.has(this.activeId)) this.activeId = this.firstOpenId();
     this.synced = true;
     const fresh = [...this.offers.values()].filter((offer) => !hadOffers.has(offer.offerId));
@@ -191,6 +192,7 @@ export class DeskStore {
   select(conversationId) {
     if (!this.chats.has(conversationId)) return;
     this.activeId = conversationId;
+    sessionStorage.setItem(this.activeKey(), conversationId);
     this.markSeen(this.chats.get(conversationId));
     this.emit({ scope: "select", id: conversationId });
   }
@@ -207,6 +209,10 @@ export class DeskStore {
         event.eventType === "MESSAGE" &&
         (event.data.sender || {}).type !== "agent",
     ).length;
+  }
+
+  activeKey() {
+    return `desk:${this.config.tenantId}:${this.me}:active`;
   }
 
   seenKey(conversationId) {

@@ -1,0 +1,109 @@
+"""A dropped WebSocket: the desk reconnects by itself, resyncs, and loses nothing typed."""
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, WebSocketRoute, expect
+
+from tests.browser.helpers import WAIT_MS, Desktop, Integration, events_of, orm
+from tests.factories import World, world_create
+from tests.live import LiveSandbox
+from tests.webhooks.receiver import Receiver
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def one_agent(receiver_url: str) -> World:
+    world = world_create(uri=receiver_url)
+    world.agent(public_id="agent-anna", name="Anna Berg")
+    return world
+
+
+class Line:
+    """The desk's WebSocket, passed through the test so it can be cut and blocked."""
+
+    def __init__(self) -> None:
+        self.blocked = False
+        self.open: list[tuple[WebSocketRoute, Any]] = []
+
+    def handle(self, route: WebSocketRoute) -> None:
+        if self.blocked:
+            route.close(code=1013, reason="server unavailable")
+            return
+        self.open.append((route, route.connect_to_server()))
+
+    def cut(self) -> None:
+        self.blocked = True
+        for route, server in self.open:
+            server.close()
+            route.close(code=1012, reason="dropped")
+        self.open.clear()
+
+
+def test_a_dropped_socket_reconnects_resyncs_and_sends_what_waited(
+    live_sandbox: LiveSandbox, receiver: Receiver, browser: Browser
+) -> None:
+    world = orm(one_agent, receiver.url)
+    integration = Integration(live_sandbox, world.api_key.key, world.tenant.id)
+    anna = Desktop(browser, live_sandbox, world.tenant.id, "agent-anna")
+    line = Line()
+    anna.page.route_web_socket(re.compile(r"/ws/desk/"), line.handle)
+    anna.open()
+    conversation_id = integration.create_conversation(world.channel.id, {"name": "Maria Silva"})
+    anna.offer("Maria Silva").get_by_role("button", name="Accept").click()
+    expect(anna.get("chat-name")).to_have_text("Maria Silva")
+
+    line.cut()
+    expect(anna.page.locator("[data-ref=connection]")).to_have_text("Reconnecting…")
+    integration.message(conversation_id, authorType="user", text="While you were away")
+    anna.get("message").fill("Sent while offline")
+    anna.get("message").press("Enter")
+    expect(anna.timeline().locator(".msg-pending")).to_contain_text("Waiting for the connection…")
+    anna.get("message").fill("Still a draft")
+
+    line.blocked = False
+    anna.expect_live()
+    expect(anna.timeline()).to_contain_text("While you were away", timeout=WAIT_MS)
+    expect(anna.timeline().locator(".msg-pending")).to_have_count(0, timeout=WAIT_MS)
+    expect(anna.timeline().locator(".msg-mine .msg-text")).to_have_text("Sent while offline")
+    expect(anna.get("message")).to_have_value("Still a draft")
+    receiver.wait_until(
+        lambda requests: any(
+            e["eventType"] == "MESSAGE" and e["data"]["text"] == "Sent while offline"
+            for e in events_of(requests, conversation_id)
+        ),
+        timeout=WAIT_MS / 1000,
+    )
+    anna.close()
+
+
+def test_a_reload_rebuilds_the_desk_from_the_server(
+    live_sandbox: LiveSandbox, receiver: Receiver, browser: Browser
+) -> None:
+    world = orm(one_agent, receiver.url)
+    integration = Integration(live_sandbox, world.api_key.key, world.tenant.id)
+    anna = Desktop(browser, live_sandbox, world.tenant.id, "agent-anna").open()
+    first = integration.create_conversation(world.channel.id, {"name": "First"})
+    anna.offer("First").get_by_role("button", name="Accept").click()
+    integration.create_conversation(world.channel.id, {"name": "Second"})
+    anna.offer("Second").get_by_role("button", name="Accept").click()
+    expect(anna.get("chat-item")).to_have_count(2)
+    anna.chat_item("First").click()
+    anna.get("message").fill("Half written")
+    anna.chat_item("Second").click()
+    integration.message(first, authorType="user", text="Unread one")
+    expect(anna.chat_item("First").get_by_test_id("unread")).to_have_text("1")
+
+    anna.page.reload()
+    anna.expect_live()
+
+    expect(anna.get("chat-item")).to_have_count(2)
+    expect(anna.get("chat-name")).to_have_text("Second")
+    expect(anna.chat_item("First").get_by_test_id("unread")).to_have_text("1")
+    anna.page.keyboard.press("Alt+ArrowUp")
+    expect(anna.get("chat-name")).to_have_text("First")
+    expect(anna.get("message")).to_have_value("Half written")
+    expect(anna.timeline()).to_contain_text("Unread one")
+    expect(anna.chat_item("First").get_by_test_id("unread")).to_have_count(0)
+    anna.close()
