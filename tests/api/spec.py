@@ -109,6 +109,14 @@ def _additional_properties_max_items(spec: Spec) -> None:
     items["maxItems"] = 30
 
 
+def _webhook_name(spec: Spec) -> Spec:
+    return _schema(spec, "WebHookV2Result")["allOf"][0]["properties"]["name"]
+
+
+def _webhook_name_256(spec: Spec) -> None:
+    _webhook_name(spec)["maxLength"] = 256
+
+
 def _images_inline(spec: Spec) -> None:
     _download_200(spec)["image/*"] = {"schema": {"type": "string", "format": "binary"}}
 
@@ -177,6 +185,13 @@ DEVIATIONS: tuple[Deviation, ...] = (
         sandbox="at most 30 additional properties (400 beyond)",
         present=lambda s: "maxProperties" in _additional_properties(s),
         correct=_additional_properties_max_items,
+    ),
+    Deviation(
+        where="WebHookV2Result.name",
+        problem="at most 255 characters, while creating and replacing a webhook accept 256",
+        sandbox="accepts 256, as the requests say, and answers the name as stored",
+        present=lambda s: _webhook_name(s)["maxLength"] == 255,
+        correct=_webhook_name_256,
     ),
     Deviation(
         where="GET …/attachments/{attachmentId}/content 200",

@@ -92,7 +92,7 @@ def test_it_limits_nesting() -> None:
         fiql_parse("(" * 30 + "a==1" + ")" * 30)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(alphabet=st.sampled_from(list("name=!;,()'\"\\* 1.")), max_size=30) | st.text(max_size=20))
 def test_any_input_parses_or_is_an_invalid_filter(text: str) -> None:
     with contextlib.suppress(InvalidFilter):
