@@ -140,7 +140,7 @@ def test_an_integration_and_two_agents_take_a_chat_from_start_to_end(
     ]
     integration.submit_card(conversation_id, bot_message["data"]["cards"][0]["id"], "Talk to billing")
     expect(card.locator(".ac-pushButton.chosen")).to_have_text("Talk to billing")
-    expect(card.locator(".card-choice")).to_have_text("James Jones chose “Talk to billing”")
+    expect(timeline.locator(".system-choice")).to_have_text("James Jones chose “Talk to billing”")
 
     # Anna transfers to Support; her chat goes to wrap-up and Bruno gets the offer.
     anna.get("transfer-queue").select_option(support)

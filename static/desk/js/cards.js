@@ -111,15 +111,11 @@ export function markChoice(wrapper, card, state, chat) {
     button.classList.toggle("chosen", picked);
     if (picked) button.setAttribute("aria-label", `${button.textContent} (chosen)`);
   }
-  if (!state || !state.actionSubmitted) return;
+  // A chosen quick reply shows on its button; a submitted card lists what was sent.
+  if (!state || !state.actionSubmitted || title !== null) return;
   const who = (chat.user && chat.user.name) || "Customer";
-  let text;
-  if (title !== null) text = `${who} chose “${title}”`;
-  else {
-    const inputs = Object.entries(state.submittedValue || {})
-      .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
-      .join(", ");
-    text = inputs ? `${who} submitted: ${inputs}` : `${who} submitted the card`;
-  }
-  wrapper.append(el("div", { class: "card-choice", text }));
+  const inputs = Object.entries(state.submittedValue || {})
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(", ");
+  wrapper.append(el("div", { class: "card-choice", text: inputs ? `${who} submitted: ${inputs}` : `${who} submitted the card` }));
 }

@@ -23,11 +23,14 @@ export class ConversationView {
     refs.end.addEventListener("click", () => this.act("end"));
     refs.close.addEventListener("click", () => this.act("close"));
     this.activityText = "";
+    // Whether the newest message is kept in view. Only the agent scrolling up unsticks it:
+    // content growing under a programmatic scroll (an image loading) must not.
     this.stuck = true;
-    // Images finish loading after they are placed; keep the newest message in view.
+    this.autoTop = 0;
     refs.timeline.addEventListener("load", () => this.stuck && this.scrollToBottom(), true);
     refs.timeline.addEventListener("scroll", () => {
-      this.stuck = this.nearBottom();
+      if (refs.timeline.scrollTop + 2 < this.autoTop) this.stuck = this.nearBottom();
+      else if (this.nearBottom()) this.stuck = true;
     });
     new ResizeObserver(() => this.stuck && this.scrollToBottom()).observe(refs.timeline);
     setInterval(() => this.renderActivity(), 1000);
@@ -61,7 +64,7 @@ export class ConversationView {
       return;
     }
     const switched = this.shownId !== chat.conversationId;
-    const keepScroll = !switched && !this.nearBottom() ? this.refs.timeline.scrollTop : null;
+    const keepScroll = !switched && !this.stuck ? this.refs.timeline.scrollTop : null;
     this.shownId = chat.conversationId;
     this.renderHead(chat);
     clear(this.items);
@@ -98,7 +101,7 @@ export class ConversationView {
   // New events of a chat arrived; only the open chat's timeline changes.
   append(chat, events) {
     if (chat.conversationId !== this.shownId) return;
-    const stick = this.nearBottom();
+    const stick = this.stuck;
     for (const event of events) {
       const node = eventView(event, chat, this.store);
       if (node) this.items.append(node);
@@ -114,6 +117,7 @@ export class ConversationView {
     if (chat.conversationId !== this.shownId) return;
     clear(this.pending);
     for (const item of chat.pending) this.pending.append(pendingView(item));
+    if (this.stuck) this.scrollToBottom();
   }
 
   updateCards(chat) {
@@ -159,7 +163,9 @@ export class ConversationView {
   }
 
   scrollToBottom() {
-    this.refs.timeline.scrollTop = this.refs.timeline.scrollHeight;
+    const timeline = this.refs.timeline;
+    timeline.scrollTop = timeline.scrollHeight;
+    this.autoTop = timeline.scrollTop;
     this.stuck = true;
   }
 }

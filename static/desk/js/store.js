@@ -49,6 +49,8 @@ export class DeskStore {
     for (const chat of snapshot.chats) this.chats.set(chat.conversationId, this.adopt(chat, previous.get(chat.conversationId)));
     if (this.activeId === null) this.activeId = sessionStorage.getItem(this.activeKey());
     if (!this.chats.has(this.activeId)) this.activeId = this.firstOpenId();
+    const active = this.chats.get(this.activeId);
+    if (active && document.visibilityState === "visible") this.markSeen(active);
     this.synced = true;
     const fresh = [...this.offers.values()].filter((offer) => !hadOffers.has(offer.offerId));
     this.emit({ scope: "all", newOffers: fresh });
@@ -58,6 +60,8 @@ export class DeskStore {
     const known = this.chats.get(chat.conversationId);
     this.chats.set(chat.conversationId, this.adopt(chat, known));
     if (this.activeId === null) this.activeId = chat.conversationId;
+    const adopted = this.chats.get(chat.conversationId);
+    if (this.activeId === chat.conversationId && document.visibilityState === "visible") this.markSeen(adopted);
     this.emit({ scope: "chat", id: chat.conversationId, full: true, isNew: !known });
   }
 
@@ -66,7 +70,8 @@ export class DeskStore {
     const seenKey = this.seenKey(chat.conversationId);
     let lastSeen = Number(sessionStorage.getItem(seenKey));
     if (!sessionStorage.getItem(seenKey)) {
-      lastSeen = chat.lastSequence;
+      // A chat new to this page: what was said before this agent joined is history, not news.
+      lastSeen = this.joinedSequence(chat);
       sessionStorage.setItem(seenKey, String(lastSeen));
     }
     return {
@@ -76,6 +81,16 @@ export class DeskStore {
       typing: known ? known.typing : { user: 0, bot: 0 },
       thinkingUntil: known ? known.thinkingUntil : 0,
     };
+  }
+
+  joinedSequence(chat) {
+    for (let i = chat.timeline.length - 1; i >= 0; i--) {
+      const { eventType, data, sequence } = chat.timeline[i];
+      if (eventType === "MEMBERS_CHANGED" && data.memberType === "agent" && data.change === "joined" && data.id === this.me) {
+        return sequence;
+      }
+    }
+    return chat.lastSequence;
   }
 
   applyCards(conversationId, cards) {

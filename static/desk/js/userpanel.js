@@ -14,8 +14,8 @@ const FIELDS = [
   ["timezoneOffset", "Timezone offset"],
 ];
 
-function row(label, value, testid) {
-  return [el("dt", { text: label }), el("dd", { text: String(value), "data-testid": testid })];
+function row(label, value, testid, mono = false) {
+  return [el("dt", { text: label }), el("dd", { text: String(value), "data-testid": testid, class: mono ? "mono" : null })];
 }
 
 export function renderUserPanel(panel, chat) {
@@ -41,7 +41,7 @@ export function renderUserPanel(panel, chat) {
   }
   facts.append(...row("Channel", `${chat.channel.name} (${chat.channel.type})`, "user-channel"));
   if (chat.queue) facts.append(...row("Queue", `${chat.queue.name} (${chat.queue.id})`, "user-queue"));
-  facts.append(...row("Conversation", chat.conversationId, "user-conversation"));
+  facts.append(...row("Conversation", chat.conversationId, "user-conversation", true));
   panel.append(el("section", { class: "user-section" }, el("h3", { text: "Details" }), facts));
 
   const extra = user.additionalProperties || [];
