@@ -5,6 +5,7 @@ The consumer's database work runs in worker threads, so these tests commit their
 """
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from conversations.models import Agent, AgentStatus, Conversation, Offer, Partic
 from conversations.services.lifecycle import conversation_create
 from conversations.services.messages import card_action, integration_typing, message_post
 from conversations.services.routing import offer_accept
+from conversations.services.timers import timers_fire_due
 from conversations.ws_routing import websocket_urlpatterns
 from tests.factories import World, world_create
 from tests.helpers import event_summary
@@ -104,7 +106,7 @@ def create_conversation(world: World, **user: Any) -> Conversation:
 
 @database_sync_to_async
 def pending_offer(conversation: Conversation) -> Offer:
-    return Offer.objects.pending().get(interaction__conversation=conversation)
+    return Offer.objects.pending().select_related("agent").get(interaction__conversation=conversation)
 
 
 async def test_a_desk_starts_with_a_snapshot_of_the_agents_state(world: World, anna: Agent) -> None:
@@ -382,3 +384,20 @@ async def test_desks_of_other_agents_and_tenants_hear_nothing(world: World, desk
     await namesake.assert_quiet()
     await bruno.communicator.disconnect()
     await namesake.communicator.disconnect()
+
+
+async def test_an_offer_that_times_out_leaves_the_desk_and_goes_to_the_next_agent(
+    world: World, desk: Desk
+) -> None:
+    await database_sync_to_async(world.agent)(public_id="agent-bruno")
+    bruno, _ = await open_desk(world.tenant.id, "agent-bruno")
+    conversation = await create_conversation(world)
+    offer = await pending_offer(conversation)
+    offered, other = (desk, bruno) if offer.agent.public_id == "agent-anna" else (bruno, desk)
+    assert await offered.pushes(1) == [("offer.new", conversation.id)]
+
+    await database_sync_to_async(timers_fire_due)(now=offer.expires_at + timedelta(seconds=1))
+
+    assert await offered.pushes(1) == [("offer.expired", conversation.id)]
+    assert await other.pushes(1) == [("offer.new", conversation.id)]
+    await bruno.communicator.disconnect()
