@@ -42,7 +42,10 @@ def test_an_unsupported_method_is_a_generic_405(api: GatewayClient) -> None:
 
 
 def test_options_is_no_operation(api: GatewayClient) -> None:
-    assert api.call("OPTIONS", "/chat-gateway/v1/webhooks").status_code == 405
+    response = api.call("OPTIONS", "/chat-gateway/v1/webhooks")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD"
 
 
 def test_malformed_json_is_a_400_naming_the_problem(api: GatewayClient) -> None:

@@ -134,6 +134,10 @@ class AttachmentLinkView(APIView):
     metadata_class = None
     error_shapes = ErrorShapes(forbidden=generic_body, not_found=generic_body)
 
+    @property
+    def allowed_methods(self) -> list[str]:
+        return [method for method in super().allowed_methods if method != "OPTIONS"]
+
     def get(self, request: Request, attachment_id: str, token: str) -> FileResponse:
         attachment_id = attachment_id.strip()
         if "\x00" in attachment_id or not token_is_valid(attachment_id, token.strip()):

@@ -73,6 +73,10 @@ class GatewayView(APIView):
         self.tenant = tenant_for_request(request, path_tenant_id=path_tenant)
 
     @property
+    def allowed_methods(self) -> list[str]:
+        return [method for method in super().allowed_methods if method != "OPTIONS"]
+
+    @property
     def error_shapes(self) -> ErrorFormat:
         request = getattr(self, "request", None)
         method = request.method if request is not None else ""
