@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import F, Min, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from webhooks import wakeup
@@ -58,36 +59,79 @@ def retry_delay(attempts: int) -> float | None:
     return schedule[attempts - 1] * settings.SANDBOX_TIME_SCALE
 
 
-def _claimable(now: datetime) -> "QuerySet[Delivery]":
-    # Found through the conversation's earlier events (index event_conversation_seq), so the
-    # cost follows the length of one conversation, not the webhook's whole history.
-    waiting_earlier_first_attempt = Delivery.objects.filter(
-        event__conversation_id=OuterRef("event__conversation_id"),
-        event__sequence__lt=OuterRef("event__sequence"),
-        webhook_id=OuterRef("webhook_id"),
-    ).filter(Q(status=DeliveryStatus.PENDING, attempts=0) | Q(status=DeliveryStatus.IN_FLIGHT, attempts=1))
-    unordered = Q(attempts__gt=0) | Q(event__conversation_id__isnull=True) | Q(webhook_id__isnull=True)
+# A candidate as read: its id, event order, and the state the claim must still find.
+Candidate = tuple[str, int, str, int]
+
+
+def _stream_heads(now: datetime) -> list[Candidate]:
+    """The first delivery of each stream still waiting for, or in, its first attempt,
+    when it is pending and due. Ranking only the waiting rows keeps this proportional to
+    the backlog, never to the history."""
+    waiting = (
+        Delivery.objects.filter(
+            Q(status=DeliveryStatus.PENDING, attempts=0) | Q(status=DeliveryStatus.IN_FLIGHT, attempts=1),
+            webhook_id__isnull=False,
+            event__conversation_id__isnull=False,
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("webhook_id"), F("event__conversation_id")],
+                order_by=F("event_id").asc(),
+            )
+        )
+        .filter(rank=1)
+        .values_list("id", "event_id", "status", "attempts", "next_attempt_at")
+    )
+    return [
+        (pk, event_id, status, attempts)
+        for pk, event_id, status, attempts, due_at in waiting
+        if status == DeliveryStatus.PENDING and due_at <= now
+    ]
+
+
+def _unordered_due(now: datetime, limit: int) -> list[Candidate]:
+    """Retries, first attempts outside any stream (verify), and expired leases."""
     due = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
-        unordered | ~Exists(waiting_earlier_first_attempt)
+        Q(attempts__gt=0) | Q(event__conversation_id__isnull=True) | Q(webhook_id__isnull=True)
     )
     lease_expired = Q(status=DeliveryStatus.IN_FLIGHT, claimed_until__lt=now)
-    return Delivery.objects.filter(due | lease_expired).order_by("event_id", "id")
+    return list(
+        Delivery.objects.filter(due | lease_expired)
+        .order_by("event_id", "id")
+        .values_list("id", "event_id", "status", "attempts")[:limit]
+    )
+
+
+def _candidates(now: datetime, limit: int) -> list[Candidate]:
+    found = sorted({*_stream_heads(now), *_unordered_due(now, limit)}, key=lambda c: (c[1], c[0]))
+    return found[:limit]
 
 
 def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery]:
-    """Atomically take up to `limit` deliveries that may be attempted now."""
+    """Atomically take up to `limit` deliveries that may be attempted now.
+
+    Candidates are read first, without locks (on SQLite the claim transaction holds the
+    database's only write lock, so it is opened only when there is something to take).
+    The claim then takes a candidate only if it is still in the state it was read in.
+    That is enough for ordering: a stream's head only ever moves forward, and a delivery
+    found pending with `attempts = n` has had no attempt since it was read.
+    """
     now = now or timezone.now()
     if limit <= 0:
         return []
-    # A plain read first: on SQLite a claim transaction holds the database's only write
-    # lock, so it is only opened when there is something to take.
-    if not _claimable(now)[:1].exists():
+    candidates = _candidates(now, limit)
+    if not candidates:
         return []
+    unchanged = Q()
+    for pk, _, status, attempts in candidates:
+        unchanged |= Q(pk=pk, status=status, attempts=attempts)
     with transaction.atomic():
-        candidates = _claimable(now)
+        still = Delivery.objects.filter(unchanged)
         if connection.vendor == "postgresql":
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        ids = list(candidates.values_list("id", flat=True)[:limit])
+            # Rows another worker is claiming right now are skipped, not waited for.
+            still = still.select_for_update(skip_locked=True)
+        ids = list(still.values_list("id", flat=True))
         if not ids:
             return []
         Delivery.objects.filter(pk__in=ids).update(
