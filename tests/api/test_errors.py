@@ -1,6 +1,7 @@
 """Errors come out 8x8-shaped and in JSON, whatever goes wrong and wherever."""
 
 import json
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -122,6 +123,21 @@ def test_a_malformed_multipart_body_is_a_400(api: GatewayClient, world: World) -
 
     assert response.status_code == 400
     assert problem(response)["errors"][0]["code"] == "invalid_request"
+
+
+def test_djangos_own_request_limits_are_400s(api: GatewayClient, world: World, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 1
+    conversation = scenario_create(world).conversation
+
+    response = api.upload(
+        f"/chat-gateway/v1/conversations/{conversation.id}/attachments",
+        {"authorType": "user", "extra": "1", "more": "2"},
+    )
+
+    assert response.status_code == 400
+    [error] = problem(response)["errors"]
+    assert error["code"] == "invalid_request"
+    assert error["message"].startswith("The request cannot be processed: The number of GET/POST parameters")
 
 
 def test_an_unexpected_failure_is_a_json_500_and_is_logged(world: World) -> None:
