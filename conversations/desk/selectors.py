@@ -8,7 +8,7 @@ reconnected desktop rebuilds exactly what a live one saw.
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from conversations.attachment_links import presigned_url
@@ -38,9 +38,9 @@ def desk_tenants() -> list[Tenant]:
     """Tenants with their queues and agents (each with its queues), for the sign-in page."""
     agents = Agent.objects.prefetch_related("queues").order_by("name")
     return list(
-        Tenant.objects.prefetch_related(
-            Prefetch("agents", queryset=agents), Prefetch("queues", queryset=Queue.objects.all())
-        ).order_by("created_at", "id")
+        Tenant.objects.prefetch_related(Prefetch("agents", queryset=agents), "queues").order_by(
+            "created_at", "id"
+        )
     )
 
 
@@ -141,7 +141,7 @@ def _chat(conversation: Conversation, participant: Participant | None, *, status
     }
 
 
-def _conversations() -> Any:
+def _conversations() -> QuerySet[Conversation]:
     return Conversation.objects.select_related("channel", "queue")
 
 
@@ -173,11 +173,13 @@ def _in_wrap_up(participant: Participant) -> bool:
 def desk_snapshot(agent_pk: int) -> dict[str, Any]:
     """Everything an agent's desktop shows, as of now. Sent on connect and on resync."""
     agent = Agent.objects.select_related("tenant").prefetch_related("queues").get(pk=agent_pk)
+    open_ids = desk_open_conversation_ids(agent.pk)
     participants = {
         p.conversation_id: p
-        for p in Participant.objects.filter(type=ParticipantType.AGENT, agent=agent).order_by("joined_at")
+        for p in Participant.objects.filter(
+            type=ParticipantType.AGENT, agent=agent, conversation_id__in=open_ids
+        )
     }
-    open_ids = desk_open_conversation_ids(agent.pk)
     wrap_ups = (
         Participant.objects.filter(type=ParticipantType.AGENT, agent=agent, removed=True)
         .filter(Q(wrapped_up_at__isnull=True) | Q(left_at__gt=F("wrapped_up_at")))

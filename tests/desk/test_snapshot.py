@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversations.attachment_links import presigned_url
@@ -238,3 +240,39 @@ def test_another_agents_chat_is_not_on_the_desk(world: World) -> None:
     accept(conversation, anna)
 
     assert desk_chat(bruno.pk, conversation.id) is None
+
+
+def snapshot_queries(agent: Agent) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        desk_snapshot(agent.pk)
+    return len(queries)
+
+
+def test_a_snapshot_costs_a_fixed_number_of_queries_per_chat(world: World) -> None:
+    agent = world.agent()
+    first = create(world)
+    accept(first, agent)
+    one_chat = snapshot_queries(agent)
+    second, third = create(world), create(world)
+    accept(second, agent)
+    accept(third, agent)
+    conversation_end_by_agent(conversation=third, agent=agent)
+
+    three_chats = snapshot_queries(agent)
+
+    # The agent, queues, directory, offers and chat lists; then per chat its events,
+    # creation history, read state and cards.
+    assert (one_chat, three_chats) == (9 + 4, 9 + 3 * 4)
+
+
+def test_the_sign_in_page_costs_the_same_for_more_agents(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    world.agent()
+    with CaptureQueriesContext(connection) as few:
+        client.get("/desk/")
+    world.agent(queues=[world.sales, world.support])
+    world.agent()
+
+    with CaptureQueriesContext(connection) as more:
+        client.get("/desk/")
+
+    assert len(more) == len(few) == 4
