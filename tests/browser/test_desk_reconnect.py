@@ -89,6 +89,8 @@ def test_a_reload_rebuilds_the_desk_from_the_server(
     integration.create_conversation(world.channel.id, {"name": "Second"})
     anna.offer("Second").get_by_role("button", name="Accept").click()
     expect(anna.get("chat-item")).to_have_count(2)
+    # A chat accepted on the page opens at once, even with another one open.
+    expect(anna.get("chat-name")).to_have_text("Second")
     anna.chat_item("First").click()
     anna.get("message").fill("Half written")
     anna.chat_item("Second").click()

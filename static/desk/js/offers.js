@@ -50,9 +50,11 @@ export class OffersView {
 
   async decide(offer, type, buttons) {
     for (const button of buttons) button.disabled = true;
+    if (type === "accept") this.store.awaited = offer.conversationId;
     try {
       await this.actions.request({ type, offerId: offer.offerId });
     } catch (error) {
+      if (this.store.awaited === offer.conversationId) this.store.awaited = null;
       this.actions.toast(error.message);
       for (const button of buttons) button.disabled = false;
     }

@@ -16,6 +16,8 @@ export class DeskStore {
     this.offers = new Map();
     this.chats = new Map();
     this.activeId = null;
+    // The chat of an offer accepted on this page, until it arrives.
+    this.awaited = null;
     this.clockOffset = 0;
     this.offerTimeoutMs = 20000;
     this.listeners = new Set();
@@ -59,7 +61,13 @@ export class DeskStore {
   applyChat(chat) {
     const known = this.chats.get(chat.conversationId);
     this.chats.set(chat.conversationId, this.adopt(chat, known));
-    if (this.activeId === null) this.activeId = chat.conversationId;
+    // A chat the agent accepted on this page opens at once; one accepted elsewhere waits
+    // in the list, unless nothing else is open.
+    if (this.activeId === null || this.awaited === chat.conversationId) {
+      this.activeId = chat.conversationId;
+      sessionStorage.setItem(this.activeKey(), chat.conversationId);
+    }
+    if (this.awaited === chat.conversationId) this.awaited = null;
     const adopted = this.chats.get(chat.conversationId);
     if (this.activeId === chat.conversationId && document.visibilityState === "visible") this.markSeen(adopted);
     this.emit({ scope: "chat", id: chat.conversationId, full: true, isNew: !known });
