@@ -273,7 +273,17 @@ def integration_thinking(*, conversation: Conversation, max_seconds: int) -> Non
 
 
 def read_receipt_record(*, conversation: Conversation, author_type: str, read_at: datetime) -> int:
-    """Marks the agent's messages up to `read_at` as read. Returns how many were newly read."""
+    """Marks the agent's messages up to `read_at` as read. Returns how many were newly read.
+
+    8x8 accepts user read receipts only on ChatAPI channels; bots may send them anywhere.
+    """
+    if author_type == ParticipantType.USER and conversation.channel.type != "ChatAPI":
+        raise InvalidReference(
+            f"Read receipts with authorType=user are only accepted on ChatAPI channels, "
+            f"not on {conversation.channel.type}.",
+            code="invalid_parameter",
+            field="authorType",
+        )
     with transaction.atomic():
         marked = Message.objects.filter(
             conversation=conversation,

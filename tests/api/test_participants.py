@@ -285,3 +285,18 @@ def test_a_read_receipt_marks_the_agents_messages_up_to_read_at(api: GatewayClie
     assert response.status_code == 204
     assert Message.objects.get(pk=read.pk).read_at is not None
     assert Message.objects.get(pk=unread.pk).read_at is None
+
+
+def test_a_user_read_receipt_is_refused_outside_chat_api_channels(api: GatewayClient, world: World) -> None:
+    conversation = with_agent(world)
+    world.channel.type = "WhatsApp"
+    world.channel.save(update_fields=["type"])
+
+    response = api.post(f"{URL}/{conversation.id}/read-receipt", {"authorType": "user", "readAt": 1})
+
+    assert response.status_code == 400
+    invalid_parameter(
+        problem(response),
+        "Read receipts with authorType=user are only accepted on ChatAPI channels, not on WhatsApp.",
+        "invalid_parameter",
+    )
