@@ -157,8 +157,10 @@ def scene(browser: Browser, live: LiveSandbox, scheme: str) -> None:
 
     maria = integration.create_conversation(channel, {"name": "Maria Silva", "language": "pt"})
     anna.offer("Maria Silva").get_by_role("button", name="Accept").click()
-    integration.message(maria, authorType="user", text="Olá! Do you ship to Portugal?")
+    expect(anna.get("chat-name")).to_have_text("Maria Silva")
     anna.chat_item("James Jones").click()
+    integration.message(maria, authorType="user", text="Olá! Do you ship to Portugal?")
+    expect(anna.chat_item("Maria Silva").get_by_test_id("unread")).to_have_text("1")
     integration.create_conversation(channel, {"name": "Sofia Lind", "language": "sv"})
     expect(anna.offer("Sofia Lind")).to_be_visible()
     integration.post(james, "typing", {"authorType": "user"})
