@@ -263,7 +263,7 @@ def run(messages: int, warmup: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -272,7 +272,7 @@ def main() -> None:
         "--warmup", type=int, default=30, help="messages sent first, not measured (default 30)"
     )
     parser.add_argument("--json", type=Path, help="also write the result to this file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not os.access(CHROMIUM, os.X_OK):
         sys.exit(f"desk_latency needs Chromium at {CHROMIUM} (apt-get install chromium)")
 
