@@ -10,6 +10,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+# Django's SQLite backend with the writers of one process queueing for the write lock
+# instead of polling for it (see gateway_sim/db/sqlite3/base.py).
+SQLITE_ENGINE = "gateway_sim.db.sqlite3"
+
 # Writers take the lock at BEGIN (no upgrade deadlocks between the server's threads and
 # processes); WAL lets readers run while a writer commits.
 SQLITE_OPTIONS = {
@@ -89,7 +93,7 @@ def env_float_list(name: str, default: list[float]) -> list[float]:
 def env_database(name: str, sqlite_path: Path) -> dict[str, object]:
     value = _raw(name)
     if value is None:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path), "OPTIONS": SQLITE_OPTIONS}
+        return {"ENGINE": SQLITE_ENGINE, "NAME": str(sqlite_path), "OPTIONS": SQLITE_OPTIONS}
     if "://" not in value:
         raise EnvError(f"{name}={value!r} is not a database URL (e.g. postgres://user@host/db)")
     try:
@@ -99,6 +103,7 @@ def env_database(name: str, sqlite_path: Path) -> dict[str, object]:
     if not config.get("ENGINE"):
         raise EnvError(f"{name}={value!r} names an unsupported database scheme")
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = SQLITE_ENGINE
         config["OPTIONS"] = SQLITE_OPTIONS
     return config
 

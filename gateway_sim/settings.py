@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 from gateway_sim.env import (
+    SQLITE_ENGINE,
     env_bool,
     env_database,
     env_float,
@@ -90,7 +91,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", DATA_DIR / "sandbox.sqlite3")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:
     # A file, not memory: live-server tests run Daphne in a subprocess on the same database.
     # One file per test process, so parallel runs never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}

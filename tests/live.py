@@ -47,7 +47,7 @@ def free_port() -> int:
 
 def database_url(settings_dict: dict[str, Any]) -> str:
     """The DATABASE_URL that points a child process at the same (test) database."""
-    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+    if settings_dict["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
     user = settings_dict.get("USER") or "postgres"
     password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
