@@ -7,7 +7,7 @@ creates a new one; retired keys stay published as JWKs, so receivers that cache 
 
 import threading
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from webhooks import signing
@@ -17,6 +17,12 @@ from webhooks.models import SigningKey
 # always names the same key material.
 _loaded: dict[str, signing.Signer] = {}
 _lock = threading.Lock()
+
+# Read before every signed attempt, so it is plain SQL.
+CURRENT_KID_SQL = (
+    f"SELECT kid FROM {SigningKey._meta.db_table} WHERE retired_at IS NULL"
+    " ORDER BY created_at DESC, kid DESC LIMIT 1"
+)
 
 
 def _signer_of(key: SigningKey) -> signing.Signer:
@@ -48,6 +54,16 @@ def signing_key_current() -> SigningKey:
 
 
 def signer_current() -> signing.Signer:
+    """The signer for the next attempt. Runs once per attempt: reads only the current kid,
+    so a rotation made by any process takes effect at the next attempt."""
+    with connection.cursor() as cursor:
+        cursor.execute(CURRENT_KID_SQL)
+        row = cursor.fetchone()
+    kid = row[0] if row else None
+    with _lock:
+        signer = _loaded.get(kid) if kid is not None else None
+    if signer is not None:
+        return signer
     key = signing_key_current()
     with _lock:
         return _signer_of(key)

@@ -8,10 +8,11 @@ from django.utils import timezone
 from conversations.errors import InvalidTransition, WebhookVerificationFailed
 from conversations.models import Tenant
 from webhooks import payloads
+from webhooks.claims import lease_seconds
 from webhooks.fanout import compact_json
 from webhooks.models import Delivery, DeliveryStatus, Event, Webhook, WebhookVersion
 from webhooks.wakeup import notify_delivery_workers
-from webhooks.worker import attempt, lease_seconds
+from webhooks.worker import attempt
 
 VERIFY_EVENT = "WEB_HOOK_VERIFY"
 

@@ -52,12 +52,18 @@ def wake_local_worker() -> None:
     deliveries_ready.set()
 
 
+_socket_dirs: dict[str, Path] = {}
+
+
 def _socket_dir() -> Path | None:
     if not hasattr(socket, "AF_UNIX"):
         return None
-    name = str(Path(connection.settings_dict["NAME"]).resolve())
-    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
-    return Path(settings.DATA_DIR) / "wakeup" / digest
+    name = str(connection.settings_dict["NAME"])
+    folder = _socket_dirs.get(name)
+    if folder is None:
+        digest = hashlib.sha1(str(Path(name).resolve()).encode(), usedforsecurity=False).hexdigest()[:12]
+        folder = _socket_dirs[name] = Path(settings.DATA_DIR) / "wakeup" / digest
+    return folder
 
 
 def _wake_sqlite_workers() -> None:

@@ -5,13 +5,9 @@ Guarantees, and how they are kept:
 - **At least once.** A claim marks deliveries `in_flight` with a lease (`claimed_until`).
   A worker that dies mid-attempt leaves them in flight; once the lease runs out any
   worker claims them again. The event id never changes, so receivers can de-duplicate.
-- **Atomic claims.** PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` then UPDATE in one
-  transaction, so concurrent workers take disjoint rows. SQLite: the claim transaction
-  starts with `BEGIN IMMEDIATE`, which serialises writers across threads and processes.
-- **Order.** First attempts go out in event order per stream (one webhook, one
-  conversation): a delivery's first attempt waits while an earlier delivery of its stream
-  is still waiting for, or in, its first attempt. Retries are not ordered, so a failing
-  event never blocks the events after it. Streams run in parallel on a thread pool.
+- **Atomic claims** and **order** (first attempts in event order per webhook and
+  conversation; retries unordered, so a failing event never blocks the ones after it):
+  see `webhooks.claims`. Streams run in parallel on a thread pool.
 - **No polling.** The loop sleeps on `webhooks.wakeup` until an event commits, an attempt
   finishes, or the next retry or lease comes due.
 
@@ -26,12 +22,11 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, connections, transaction
-from django.db.models import F, Min, Q, Window
-from django.db.models.functions import RowNumber
+from django.db import connections, transaction
 from django.utils import timezone
 
 from webhooks import wakeup
+from webhooks.claims import claim_due, due_state, finish_claim
 from webhooks.delivery import HttpResult, http_post
 from webhooks.keys import signer_current
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus
@@ -46,102 +41,12 @@ MAX_IDLE_SECONDS = 5.0
 LOG_BODY_LIMIT = 4096
 
 
-def lease_seconds() -> float:
-    """How long a claim is exclusive: longer than any attempt (connect plus read timeout)."""
-    return 2 * settings.SANDBOX_WEBHOOK_TIMEOUT_SECONDS + 5
-
-
 def retry_delay(attempts: int) -> float | None:
     """Seconds to wait after the `attempts`-th failed attempt, or None when it was the last."""
     schedule = settings.SANDBOX_RETRY_SCHEDULE_SECONDS
     if attempts > len(schedule):
         return None
     return schedule[attempts - 1] * settings.SANDBOX_TIME_SCALE
-
-
-# A candidate as read: its id, event order, and the state the claim must still find.
-Candidate = tuple[str, int, str, int]
-
-
-def _stream_heads(now: datetime) -> list[Candidate]:
-    """The first delivery of each stream still waiting for, or in, its first attempt,
-    when it is pending and due. Ranking only the waiting rows keeps this proportional to
-    the backlog, never to the history."""
-    waiting = (
-        Delivery.objects.filter(
-            Q(status=DeliveryStatus.PENDING, attempts=0) | Q(status=DeliveryStatus.IN_FLIGHT, attempts=1),
-            webhook_id__isnull=False,
-            event__conversation_id__isnull=False,
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("webhook_id"), F("event__conversation_id")],
-                order_by=F("event_id").asc(),
-            )
-        )
-        .filter(rank=1)
-        .values_list("id", "event_id", "status", "attempts", "next_attempt_at")
-    )
-    return [
-        (pk, event_id, status, attempts)
-        for pk, event_id, status, attempts, due_at in waiting
-        if status == DeliveryStatus.PENDING and due_at <= now
-    ]
-
-
-def _unordered_due(now: datetime, limit: int) -> list[Candidate]:
-    """Retries, first attempts outside any stream (verify), and expired leases."""
-    due = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
-        Q(attempts__gt=0) | Q(event__conversation_id__isnull=True) | Q(webhook_id__isnull=True)
-    )
-    lease_expired = Q(status=DeliveryStatus.IN_FLIGHT, claimed_until__lt=now)
-    return list(
-        Delivery.objects.filter(due | lease_expired)
-        .order_by("event_id", "id")
-        .values_list("id", "event_id", "status", "attempts")[:limit]
-    )
-
-
-def _candidates(now: datetime, limit: int) -> list[Candidate]:
-    found = sorted({*_stream_heads(now), *_unordered_due(now, limit)}, key=lambda c: (c[1], c[0]))
-    return found[:limit]
-
-
-def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery]:
-    """Atomically take up to `limit` deliveries that may be attempted now.
-
-    Candidates are read first, without locks (on SQLite the claim transaction holds the
-    database's only write lock, so it is opened only when there is something to take).
-    The claim then takes a candidate only if it is still in the state it was read in.
-    That is enough for ordering: a stream's head only ever moves forward, and a delivery
-    found pending with `attempts = n` has had no attempt since it was read.
-    """
-    now = now or timezone.now()
-    if limit <= 0:
-        return []
-    candidates = _candidates(now, limit)
-    if not candidates:
-        return []
-    unchanged = Q()
-    for pk, _, status, attempts in candidates:
-        unchanged |= Q(pk=pk, status=status, attempts=attempts)
-    with transaction.atomic():
-        still = Delivery.objects.filter(unchanged)
-        if connection.vendor == "postgresql":
-            # Rows another worker is claiming right now are skipped, not waited for.
-            still = still.select_for_update(skip_locked=True)
-        ids = list(still.values_list("id", flat=True))
-        if not ids:
-            return []
-        Delivery.objects.filter(pk__in=ids).update(
-            status=DeliveryStatus.IN_FLIGHT,
-            attempts=F("attempts") + 1,
-            claimed_until=now + timedelta(seconds=lease_seconds()),
-            updated_at=now,
-        )
-    claimed = Delivery.objects.filter(pk__in=ids).select_related("event", "event__tenant")
-    return sorted(claimed, key=lambda delivery: (delivery.event_id, delivery.id))
 
 
 def request_headers(delivery: Delivery, *, retry: int, transmission_time: int) -> dict[str, str]:
@@ -211,15 +116,13 @@ def _record(
         )
         # Only the holder of the current claim moves the delivery on. If our lease ran out
         # and another worker re-claimed it (attempts moved on), this attempt is just logged.
-        Delivery.objects.filter(
-            pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=delivery.attempts
-        ).update(
+        finish_claim(
+            delivery,
             status=status,
             next_attempt_at=next_attempt_at,
-            claimed_until=None,
-            last_status_code=result.status_code,
-            last_error=error,
-            updated_at=now,
+            status_code=result.status_code,
+            error=error,
+            now=now,
         )
         # The stream's next first attempt, or this retry, may now be due: wake the workers.
         wakeup.notify_delivery_workers()
@@ -229,18 +132,6 @@ def _record(
     delivery.last_status_code = result.status_code
     delivery.last_error = error
     return log
-
-
-def next_due_at(after: datetime) -> datetime | None:
-    """When something becomes claimable after `after`: a scheduled retry or a lease expiry."""
-    retry_at = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__gt=after).aggregate(
-        at=Min("next_attempt_at")
-    )["at"]
-    lease_at = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, claimed_until__gte=after).aggregate(
-        at=Min("claimed_until")
-    )["at"]
-    moments = [moment for moment in (retry_at, lease_at) if moment is not None]
-    return min(moments) if moments else None
 
 
 def _attempt_in_pool(delivery: Delivery) -> None:
@@ -310,17 +201,22 @@ def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool 
             wakeup.deliveries_ready.clear()
             free = pool.free()
             now = timezone.now()
+            claimed: list[Delivery] = []
             try:
-                claimed = claim_due(limit=free, now=now)
-                due_at = next_due_at(now)
+                due_now, due_at = due_state(now)
+                if due_now and free:
+                    claimed = claim_due(limit=free, now=now)
             except Exception:
                 logger.exception("delivery worker: claim failed")
                 connections.close_all()
-                claimed, due_at = [], None
+                due_at = None
             for delivery in claimed:
                 pool.submit(delivery)
             if once and not claimed and free == pool.size:
                 break
+            # Due now but not taken means blocked behind an attempt in flight (or the pool
+            # is full): that attempt's end wakes us. Otherwise sleep until the next retry
+            # or lease expiry.
             timeout = MAX_IDLE_SECONDS
             if due_at is not None:
                 timeout = min(timeout, max(0.0, (due_at - timezone.now()).total_seconds()))

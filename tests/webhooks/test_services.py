@@ -15,6 +15,7 @@ from conversations.services.routing import offer_accept
 from tests.factories import World, world_create
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.verifier import verify_request
+from webhooks.claims import claim_due
 from webhooks.keys import signing_key_public
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookVersion
 from webhooks.services import (
@@ -24,7 +25,7 @@ from webhooks.services import (
     webhook_set_echo,
     webhook_verify,
 )
-from webhooks.worker import attempt, claim_due
+from webhooks.worker import attempt
 
 pytestmark = pytest.mark.django_db
 

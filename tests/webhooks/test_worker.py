@@ -15,10 +15,11 @@ from conversations.services.lifecycle import conversation_create
 from tests.factories import World
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.verifier import verify_all, verify_request
+from webhooks.claims import claim_due, due_state, lease_seconds
 from webhooks.delivery import RESPONSE_BODY_LIMIT
 from webhooks.keys import signing_key_current, signing_key_public
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
-from webhooks.worker import attempt, claim_due, lease_seconds, next_due_at
+from webhooks.worker import attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +172,7 @@ def test_retries_follow_the_schedule_scaled_by_the_time_scale_then_fail(
         claimed.refresh_from_db()
         assert claimed.status == DeliveryStatus.PENDING
         assert claimed.next_attempt_at == START + timedelta(seconds=sum(moments) + delay)
-        assert next_due_at(START + timedelta(seconds=sum(moments))) == claimed.next_attempt_at
+        assert due_state(START + timedelta(seconds=sum(moments))) == (False, claimed.next_attempt_at)
         clock.shift(timedelta(seconds=delay - 0.001))
         assert claim_due() == []
         clock.shift(timedelta(seconds=0.001))

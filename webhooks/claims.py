@@ -1,0 +1,203 @@
+"""Which deliveries may be attempted now, and taking them atomically.
+
+The rules:
+
+- A delivery is *due* when it is pending and its `next_attempt_at` has come, or when it is
+  in flight and its lease (`claimed_until`) has run out (the worker that took it died).
+- First attempts keep event order per stream (one webhook, one conversation): only the
+  stream's *head* may go, the earliest delivery still waiting for, or in, its first
+  attempt. Retries, re-sends and events outside a conversation (verify) are not ordered.
+- Taking is atomic: PostgreSQL locks the rows with `FOR UPDATE SKIP LOCKED`, so concurrent
+  workers take disjoint sets; on SQLite the claim transaction starts with `BEGIN IMMEDIATE`,
+  which serialises writers across threads and processes.
+
+These run on every wake-up of every worker, so the two reads are plain SQL: Django would
+spend more time building them than the database spends answering.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from conversations.models import Tenant
+from webhooks.models import Delivery, DeliveryStatus, Event
+
+DELIVERY = Delivery._meta.db_table
+EVENT = Event._meta.db_table
+PENDING = DeliveryStatus.PENDING.value
+IN_FLIGHT = DeliveryStatus.IN_FLIGHT.value
+
+# Whether anything is due now, and the next moment something will be: one pass over the
+# pending and in-flight rows (index delivery_due), never over delivered history.
+DUE_STATE_SQL = f"""
+SELECT MAX(CASE WHEN due <= %s THEN 1 ELSE 0 END), MIN(CASE WHEN due > %s THEN due END)
+FROM (
+    SELECT next_attempt_at AS due FROM {DELIVERY} WHERE status = '{PENDING}'
+    UNION ALL
+    SELECT claimed_until AS due FROM {DELIVERY} WHERE status = '{IN_FLIGHT}'
+) moments
+"""
+
+# Stream heads that are pending and due (ranking only the rows still waiting for a first
+# attempt keeps this proportional to the backlog), then everything unordered that is due.
+CANDIDATES_SQL = f"""
+SELECT id, event_id, status, attempts FROM (
+    SELECT d.id, d.event_id, d.status, d.attempts, d.next_attempt_at,
+           ROW_NUMBER() OVER (PARTITION BY d.webhook_id, e.conversation_id ORDER BY d.event_id) AS position
+    FROM {DELIVERY} d JOIN {EVENT} e ON e.id = d.event_id
+    WHERE ((d.status = '{PENDING}' AND d.attempts = 0) OR (d.status = '{IN_FLIGHT}' AND d.attempts = 1))
+      AND d.webhook_id IS NOT NULL AND e.conversation_id IS NOT NULL
+) waiting
+WHERE position = 1 AND status = '{PENDING}' AND next_attempt_at <= %s
+UNION ALL
+SELECT d.id, d.event_id, d.status, d.attempts
+FROM {DELIVERY} d JOIN {EVENT} e ON e.id = d.event_id
+WHERE (d.status = '{PENDING}' AND d.next_attempt_at <= %s
+       AND (d.attempts > 0 OR e.conversation_id IS NULL OR d.webhook_id IS NULL))
+   OR (d.status = '{IN_FLIGHT}' AND d.claimed_until < %s)
+ORDER BY 2, 1
+LIMIT %s
+"""
+
+
+def lease_seconds() -> float:
+    """How long a claim is exclusive: longer than any attempt (connect plus read timeout)."""
+    return 2 * settings.SANDBOX_WEBHOOK_TIMEOUT_SECONDS + 5
+
+
+# What a claimed delivery carries into its attempt (in the models' field order, as
+# `Model.from_db` wants); the rest loads on access.
+TAKEN_DELIVERY_FIELDS = ["id", "event_id", "webhook_id", "uri", "body", "signed", "status", "attempts"]
+TAKEN_EVENT_FIELDS = ["id", "event_id", "tenant_id", "conversation_id", "type", "sequence"]
+TENANTS = Tenant._meta.db_table
+
+
+def _events_of(event_pks: list[int]) -> dict[int, Event]:
+    """The events of claimed deliveries with their tenants (for the tenant and customer ids)."""
+    columns = ", ".join(f"e.{name}" for name in TAKEN_EVENT_FIELDS)
+    marks = ", ".join(["%s"] * len(event_pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, t.customer_id FROM {EVENT} e JOIN {TENANTS} t ON t.id = e.tenant_id"
+            f" WHERE e.id IN ({marks})",
+            event_pks,
+        )
+        rows = cursor.fetchall()
+    events = {}
+    for *values, customer_id in rows:
+        event = Event.from_db(connection.alias, TAKEN_EVENT_FIELDS, values)
+        event.tenant = Tenant.from_db(connection.alias, ["id", "customer_id"], [event.tenant_id, customer_id])
+        events[event.pk] = event
+    return events
+
+
+# A candidate as read: its id, event order, and the state the claim must still find.
+Candidate = tuple[str, int, str, int]
+
+
+def _param(moment: datetime) -> Any:
+    """A datetime as the backend stores it (SQLite: naive UTC text), so comparisons agree."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _as_datetime(value: object) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def due_state(now: datetime) -> tuple[bool, datetime | None]:
+    """(something may be due now, when the next scheduled retry or lease expiry comes)."""
+    moment = _param(now)
+    with connection.cursor() as cursor:
+        cursor.execute(DUE_STATE_SQL, [moment, moment])
+        due_now, next_at = cursor.fetchone()
+    return bool(due_now), _as_datetime(next_at)
+
+
+def candidates(now: datetime, limit: int) -> list[Candidate]:
+    moment = _param(now)
+    with connection.cursor() as cursor:
+        cursor.execute(CANDIDATES_SQL, [moment, moment, moment, limit])
+        return [(pk, event_id, status, attempts) for pk, event_id, status, attempts in cursor.fetchall()]
+
+
+def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery]:
+    """Atomically take up to `limit` deliveries that may be attempted now.
+
+    Candidates are read first, without locks (on SQLite the claim transaction holds the
+    database's only write lock, so it is opened only when there is something to take).
+    The claim then takes a candidate only if it is still in the state it was read in.
+    That is enough for ordering: a stream's head only ever moves forward, and a delivery
+    found pending with `attempts = n` has had no attempt since it was read.
+    """
+    now = now or timezone.now()
+    if limit <= 0:
+        return []
+    found = candidates(now, limit)
+    if not found:
+        return []
+    # Take each candidate only if it is still as it was read: id, status and attempts.
+    still = " OR ".join(["(id = %s AND status = %s AND attempts = %s)"] * len(found))
+    if connection.vendor == "postgresql":
+        # Rows another worker is claiming right now are skipped, not waited for.
+        still = f"id IN (SELECT id FROM {DELIVERY} WHERE {still} FOR UPDATE SKIP LOCKED)"
+    claimed_until = now + timedelta(seconds=lease_seconds())
+    params: list[Any] = [_param(claimed_until), _param(now)]
+    for pk, _, status, attempts in found:
+        params += [pk, status, attempts]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {DELIVERY} SET status = '{IN_FLIGHT}', attempts = attempts + 1, claimed_until = %s,"
+            f" updated_at = %s WHERE {still} RETURNING {', '.join(TAKEN_DELIVERY_FIELDS)}",
+            params,
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    events = _events_of([row[1] for row in rows])
+    taken = []
+    for row in rows:
+        delivery = Delivery.from_db(
+            connection.alias, TAKEN_DELIVERY_FIELDS, [*row[:5], bool(row[5]), *row[6:]]
+        )
+        delivery.claimed_until = claimed_until
+        delivery.event = events[row[1]]
+        taken.append(delivery)
+    return sorted(taken, key=lambda delivery: (delivery.event_id, delivery.pk))
+
+
+def finish_claim(
+    delivery: Delivery,
+    *,
+    status: str,
+    next_attempt_at: datetime,
+    status_code: int | None,
+    error: str,
+    now: datetime,
+) -> bool:
+    """Record the outcome of an attempt, if the claim it was made under is still the current
+    one (in flight, same attempt count). Returns whether it was."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {DELIVERY} SET status = %s, next_attempt_at = %s, claimed_until = NULL,"
+            f" last_status_code = %s, last_error = %s, updated_at = %s"
+            f" WHERE id = %s AND status = '{IN_FLIGHT}' AND attempts = %s",
+            [
+                status,
+                _param(next_attempt_at),
+                status_code,
+                error,
+                _param(now),
+                delivery.pk,
+                delivery.attempts,
+            ],
+        )
+        return cursor.rowcount == 1
