@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from gateway_sim.db.sqlite3.base import urgent_writes
 from webhooks import wakeup
 from webhooks.claims import claim_due, due_state, finish_claim
 from webhooks.delivery import HttpResult, http_post
@@ -169,6 +170,7 @@ class _Pool:
         self.queue.put(delivery)
 
     def _run(self) -> None:
+        urgent_writes()
         try:
             while (delivery := self.queue.get()) is not None:
                 _attempt_in_pool(delivery)
@@ -192,6 +194,8 @@ def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool 
     To stop promptly, set `stop` and then call `webhooks.wakeup.wake_local_worker()`.
     Attempts already started are finished before returning.
     """
+    # Accepted events go out before more requests are taken in when the process is busy.
+    urgent_writes()
     pool = _Pool(threads or settings.SANDBOX_DELIVERY_THREADS)
     listener = wakeup.wakeup_listen()
     logger.info("delivery worker started (%d threads)", pool.size)
