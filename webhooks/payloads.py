@@ -5,6 +5,7 @@ they return, webhook deliveries serialise it, and desktop broadcasts carry the s
 so the integration and the agent's browser always see the same facts.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -80,13 +81,22 @@ def card_item(card: Card) -> dict[str, Any]:
     return {"id": card.id, "contentType": card.content_type, "content": card.content}
 
 
-def message(message: Message, *, is_echo: bool) -> dict[str, Any]:
+def message(
+    message: Message,
+    *,
+    is_echo: bool,
+    attachments: Iterable[Attachment] | None = None,
+    cards: Iterable[Card] | None = None,
+) -> dict[str, Any]:
+    """MESSAGE data. Pass `attachments`/`cards` when they are at hand to spare the queries."""
+    attachments = message.attachments.all() if attachments is None else attachments
+    cards = message.cards.all() if cards is None else cards
     data: dict[str, Any] = {
         "isEcho": is_echo,
         "sender": {"id": message.author_id, "type": message.author_type},
         "text": message.text,
-        "attachments": [attachment_item(a) for a in message.attachments.all()],
-        "cards": [card_item(c) for c in message.cards.all()],
+        "attachments": [attachment_item(a) for a in attachments],
+        "cards": [card_item(c) for c in cards],
     }
     if message.external_provider:
         data["externalProvider"] = message.external_provider

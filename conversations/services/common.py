@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.db import connection
 from django.utils import timezone
 
 from conversations.errors import InvalidReference, NotFound
@@ -25,17 +26,20 @@ def conversation_lock(conversation_id: str, *, tenant_id: str | None = None) -> 
     to one conversation (API calls, agent actions, timers) are applied one after another
     and their events keep a strict order.
     """
-    # Lock by primary key alone, then load the related rows: a locking query with joins
-    # would, on PostgreSQL, re-check the joins against a concurrent writer's new row and
-    # hand back stale related objects.
-    locked = Conversation.objects.select_for_update().filter(pk=conversation_id)
+    related = Conversation.objects.select_related("channel__webhook", "tenant", "queue", "agent", "script")
     if tenant_id is not None:
-        locked = locked.filter(tenant_id=tenant_id)
-    if not locked.exists():
+        related = related.filter(tenant_id=tenant_id)
+    # On PostgreSQL, lock by primary key alone, then load the related rows: a locking query
+    # with joins would re-check the joins against a concurrent writer's new row version and
+    # hand back stale related objects.
+    locked_first = connection.vendor == "postgresql"
+    if locked_first and not Conversation.objects.select_for_update().filter(pk=conversation_id).exists():
         raise NotFound("Conversation", conversation_id)
-    return Conversation.objects.select_related("channel__webhook", "tenant", "queue", "agent", "script").get(
-        pk=conversation_id
-    )
+    # SQLite transactions here are BEGIN IMMEDIATE: the write lock is already held.
+    try:
+        return related.get(pk=conversation_id)
+    except Conversation.DoesNotExist:
+        raise NotFound("Conversation", conversation_id) from None
 
 
 def queue_resolve(tenant: Tenant | str, queue_id: str) -> Queue:
@@ -99,7 +103,13 @@ def participant_leave(
 
 
 def active_post_agent_assignment(conversation: Conversation) -> PostAgentAssignment | None:
-    """The hand-back to a bot webhook currently in force, if any (always read fresh)."""
+    """The hand-back to a bot webhook currently in force, if any (always read fresh).
+
+    While one is in force the conversation's assignment is that webhook, so any other
+    assignment answers without a query (this runs for every event of every conversation).
+    """
+    if conversation.assignment_type != AssignmentType.WEBHOOK:
+        return None
     return (
         PostAgentAssignment.objects.filter(
             conversation_id=conversation.pk, activated_at__isnull=False, finished_at__isnull=True

@@ -3,9 +3,9 @@
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -44,6 +44,8 @@ class AttachmentTooLarge(DomainError):
 
 def _attachments_of(conversation: Conversation, refs: Iterable[dict[str, Any]]) -> list[Attachment]:
     ids = [str(ref.get("id", "")).strip() for ref in refs]
+    if not ids:
+        return []
     found = {a.id: a for a in Attachment.objects.filter(conversation=conversation, pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
@@ -53,6 +55,17 @@ def _attachments_of(conversation: Conversation, refs: Iterable[dict[str, Any]]) 
     return [found[i] for i in ids]
 
 
+class StoredMessage(NamedTuple):
+    """A message just written, with the attachments and cards written with it."""
+
+    message: Message
+    attachments: list[Attachment]
+    cards: list[Card]
+
+    def event_data(self, *, is_echo: bool) -> dict[str, Any]:
+        return payloads.message(self.message, is_echo=is_echo, attachments=self.attachments, cards=self.cards)
+
+
 def _message_store(
     conversation: Conversation,
     *,
@@ -60,12 +73,18 @@ def _message_store(
     author_id: str,
     author_name: str = "",
     text: str = "",
-    attachments: list[Attachment] = (),  # type: ignore[assignment]
+    attachments: Sequence[Attachment] = (),
     cards: Iterable[dict[str, Any]] = (),
     external_provider: dict[str, Any] | None = None,
     is_history: bool = False,
     moment: datetime,
-) -> Message:
+    conversation_updates: dict[str, Any] | None = None,
+) -> StoredMessage:
+    """Write a message, its attachment links and its cards.
+
+    `conversation_updates` are written in the same UPDATE as the message counter (this is
+    on the path of every message, so the conversation row is written once).
+    """
     interaction = conversation.interactions.open().first()
     message = Message.objects.create(
         conversation=conversation,
@@ -79,10 +98,13 @@ def _message_store(
         is_history=is_history,
         created_at=moment,
     )
-    Conversation.objects.filter(pk=conversation.pk).update(message_seq=conversation.message_seq)
+    updates = conversation_updates or {}
+    for field, value in updates.items():
+        setattr(conversation, field, value)
+    Conversation.objects.filter(pk=conversation.pk).update(message_seq=conversation.message_seq, **updates)
     if attachments:
         message.attachments.set(attachments)
-    Card.objects.bulk_create(
+    created_cards = Card.objects.bulk_create(
         Card(
             message=message,
             position=index,
@@ -92,7 +114,7 @@ def _message_store(
         )
         for index, card in enumerate(cards)
     )
-    return message
+    return StoredMessage(message, list(attachments), list(created_cards))
 
 
 def history_store(conversation: Conversation, items: list[dict[str, Any]], *, moment: datetime) -> None:
@@ -145,7 +167,8 @@ def message_post(
             if author_type == ParticipantType.USER
             else bot_participant_id(conversation)
         )
-        message = _message_store(
+        last_spoke = "last_user_message_at" if author_type == ParticipantType.USER else "last_bot_message_at"
+        stored = _message_store(
             conversation,
             author_type=author_type,
             author_id=author_id,
@@ -154,16 +177,14 @@ def message_post(
             cards=cards or [],
             external_provider=external_provider,
             moment=moment,
+            conversation_updates={last_spoke: moment},
         )
         if author_type == ParticipantType.BOT:
             participant_join(conversation, kind=ParticipantType.BOT, participant_id=author_id, moment=moment)
-        field = "last_user_message_at" if author_type == ParticipantType.USER else "last_bot_message_at"
-        setattr(conversation, field, moment)
-        conversation.save(update_fields=[field])
         event_record(
             conversation=conversation,
             event_type="MESSAGE",
-            data=payloads.message(message, is_echo=True),
+            data=stored.event_data(is_echo=True),
             moment=moment,
         )
         if author_type == ParticipantType.USER:
@@ -173,7 +194,7 @@ def message_post(
                 script_handle_user_message(conversation, text, moment=moment)
         else:
             post_agent_user_timer_restart(conversation, moment=moment)
-        return message
+        return stored.message
 
 
 def agent_message_send(
@@ -206,7 +227,7 @@ def agent_message_send(
         files = _attachments_of(conversation, [{"id": i} for i in attachment_ids])
         if not text.strip() and not files and not cards:
             raise InvalidReference("A message needs text, a file or a card.", field="text")
-        message = _message_store(
+        stored = _message_store(
             conversation,
             author_type=ParticipantType.AGENT,
             author_id=agent.public_id,
@@ -219,10 +240,10 @@ def agent_message_send(
         event_record(
             conversation=conversation,
             event_type="MESSAGE",
-            data=payloads.message(message, is_echo=False),
+            data=stored.event_data(is_echo=False),
             moment=moment,
         )
-        return message
+        return stored.message
 
 
 def agent_typing(*, conversation: Conversation, agent: Agent, typing: bool) -> None:

@@ -47,7 +47,7 @@ def _bot_says(
 ) -> None:
     from conversations.services.messages import _message_store
 
-    message = _message_store(
+    stored = _message_store(
         conversation,
         author_type="bot",
         author_id=script.public_id,
@@ -59,7 +59,7 @@ def _bot_says(
     event_record(
         conversation=conversation,
         event_type="MESSAGE",
-        data=payloads.message(message, is_echo=False),
+        data=stored.event_data(is_echo=False),
         moment=moment,
     )
 
