@@ -14,17 +14,6 @@ from playwright.sync_api import Browser, Page, expect
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import ReceivedRequest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Long enough for a loaded machine, short enough to fail fast.
 WAIT_MS = 8000
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import requests
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, Desktop, Integration, png
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.helpers import Desktop, Integration, png
 from tests.live import LiveSandbox, free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]

@@ -1,22 +1,19 @@
 """Webhook services: verify, the hello on creation, re-send, retry-now, echo."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.test import override_settings
 
 from conversations.errors import InvalidTransition, WebhookVerificationFailed
-from conversations.models import Conversation
-from conversations.services.lifecycle import conversation_create
 from conversations.services.messages import agent_message_send, message_post
 from conversations.services.routing import offer_accept
 from tests.factories import World, world_create
 from tests.webhooks.receiver import Receiver
+from tests.webhooks.support import START, local_jwks, start_conversation
 from tests.webhooks.verifier import verify_request
 from webhooks.claims import claim_due
-from webhooks.keys import signing_key_public
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookVersion
 from webhooks.services import (
     deliveries_retry_now,
@@ -29,27 +26,7 @@ from webhooks.worker import attempt
 
 pytestmark = pytest.mark.django_db
 
-START = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
 GATEWAY_VERIFY = b'{"notificationVersion":"Chat Gateway v1.0","eventType":"WEB_HOOK_VERIFY"}'
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def hooked(world: World, receiver: Receiver) -> World:
-    world.webhook.uri = receiver.url
-    world.webhook.save(update_fields=["uri"])
-    return world
-
-
-def local_jwks(kid: str) -> dict[str, str]:
-    jwk = signing_key_public(kid)
-    assert jwk is not None
-    return jwk
 
 
 def deliver_due() -> list[DeliveryAttempt]:
@@ -57,10 +34,6 @@ def deliver_due() -> list[DeliveryAttempt]:
     while claimed := claim_due():
         logs.extend(attempt(delivery) for delivery in claimed)
     return logs
-
-
-def start_conversation(world: World) -> Conversation:
-    return conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": "James"})
 
 
 # --- verify -----------------------------------------------------------------------------

@@ -3,50 +3,24 @@
 `claim_due()` and `attempt()` run in the test's thread and transaction; the HTTP is real.
 """
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.test import override_settings
 
 from conversations.models import Conversation
-from conversations.services.lifecycle import conversation_create
 from tests.factories import World
 from tests.webhooks.receiver import Receiver
+from tests.webhooks.support import START, local_jwks, start_conversation
 from tests.webhooks.verifier import verify_all, verify_request
 from webhooks.claims import claim_due, due_state, lease_seconds
 from webhooks.delivery import RESPONSE_BODY_LIMIT
-from webhooks.keys import signing_key_current, signing_key_public
+from webhooks.keys import signing_key_current
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
 from webhooks.worker import attempt
 
 pytestmark = pytest.mark.django_db
-
-START = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def hooked(world: World, receiver: Receiver) -> World:
-    world.webhook.uri = receiver.url
-    world.webhook.save(update_fields=["uri"])
-    return world
-
-
-def local_jwks(kid: str) -> dict[str, str]:
-    jwk = signing_key_public(kid)
-    assert jwk is not None, f"unknown kid {kid}"
-    return jwk
-
-
-def start_conversation(world: World, name: str = "James Jones") -> Conversation:
-    return conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": name})
 
 
 def event_ids(conversation: Conversation) -> list[str]:
