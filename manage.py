@@ -9,6 +9,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gateway_sim.settings")
     from django.core.management import execute_from_command_line
 
+    from gateway_sim.env import settings_or_exit
+
+    settings_or_exit()
+
     execute_from_command_line(sys.argv)
 
 

@@ -4,7 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from gateway_sim.env import settings_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gateway_sim.settings")
+settings_or_exit()
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

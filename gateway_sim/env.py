@@ -5,6 +5,7 @@ with a one-line message naming the variable when the value cannot be used.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -115,3 +116,18 @@ def env_redis_url(name: str) -> str | None:
     if not value.startswith(("redis://", "rediss://", "unix://")):
         raise EnvError(f"{name}={value!r} is not a Redis URL (redis://host:port/db)")
     return value
+
+
+def settings_or_exit() -> None:
+    """Load the settings; on an unusable variable print one line naming it and exit (status 2).
+
+    Called by the entry points (manage.py, asgi.py) so that a typo in the environment reads
+    as a sentence, not as a traceback through Django's settings loader.
+    """
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - touching a setting loads the module
+    except EnvError as exc:
+        print(f"Chat Gateway Sandbox: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

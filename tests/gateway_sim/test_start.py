@@ -1,0 +1,52 @@
+"""`manage.py sandbox` prepares the database and prints what an integration needs;
+the home page shows the same."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from conversations.models import ApiKey, LegacyCredential
+from tests.factories import World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_start_command_seeds_and_prints_the_key_tenant_and_urls() -> None:
+    out = StringIO()
+
+    call_command("sandbox", "--no-serve", "--port", "8123", stdout=out)
+
+    key = ApiKey.objects.get()
+    legacy = LegacyCredential.objects.get()
+    assert out.getvalue().splitlines() == [
+        "Seeded customer demo-customer with 1 tenant(s).",
+        "",
+        "Chat Gateway Sandbox",
+        f"  API key (x-api-key):   {key.key}",
+        "  Tenant(s):             demo-tenant",
+        "  Chat Gateway API:      http://127.0.0.1:8123/chat-gateway/v1",
+        f"  Legacy v2 key/secret:  {legacy.key} / {legacy.secret}",
+        "  Desktop and console:   http://127.0.0.1:8123/",
+    ]
+
+
+def test_the_start_command_refuses_an_invalid_seed_file(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text("customer: {id: c}\ntenants: []")
+
+    with pytest.raises(CommandError, match="at least one tenant is required"):
+        call_command("sandbox", "--no-serve", "--seed", str(path), stdout=StringIO())
+
+
+def test_the_home_page_shows_the_key_base_url_and_tenant(world: World) -> None:
+    response = Client().get("/", HTTP_HOST="127.0.0.1:8000")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A local 8x8 Contact Center Chat Gateway" in page
+    assert f'<code data-testid="api-key">{world.api_key.key}</code>' in page
+    assert '<code data-testid="base-url">http://127.0.0.1:8000/chat-gateway/v1</code>' in page
+    assert f"<code>{world.tenant.id}</code>" in page
