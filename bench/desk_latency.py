@@ -18,11 +18,8 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -37,6 +34,7 @@ import requests
 from playwright.sync_api import Page, sync_playwright
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.live import throwaway_sandbox
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 API_KEY = "bench-desk-latency-key"
@@ -73,12 +71,6 @@ OBSERVER = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class _Sink(BaseHTTPRequestHandler):
     """The integration's webhook: reads each delivery and answers 200."""
 
@@ -105,45 +97,6 @@ def webhook_sink() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@contextmanager
-def sandbox() -> Iterator[str]:
-    """A fresh sandbox on a free port, seeded with one tenant, queue and agent."""
-    with tempfile.TemporaryDirectory(prefix="bench-desk-") as data_dir:
-        seed = Path(data_dir) / "seed.yaml"
-        seed.write_text(SEED)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("DATABASE_URL", "REDIS_URL", "SANDBOX_ID_SEED")
-        }
-        env.update({"SANDBOX_DATA_DIR": data_dir, "SANDBOX_PUBLIC_URL": url, "SANDBOX_LOG_LEVEL": "WARNING"})
-        log = (Path(data_dir) / "server.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "sandbox", "--port", str(port), "--seed", str(seed)],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    requests.get(url + "/", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("the sandbox did not start") from None
-                    time.sleep(0.1)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            log.close()
 
 
 @dataclass
@@ -190,7 +143,8 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def run(messages: int, warmup: int) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
-    with webhook_sink() as hook, sandbox() as url, sync_playwright() as playwright:
+    with webhook_sink() as hook, throwaway_sandbox(seed=SEED) as live, sync_playwright() as playwright:
+        url = live.url
         api = Api(url, requests.Session())
         api.session.headers.update({"x-api-key": API_KEY})
         webhook = api.post("webhooks", {"name": "bench", "uri": hook}).json()

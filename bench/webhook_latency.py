@@ -20,12 +20,7 @@ import contextlib
 import json
 import os
 import platform
-import re
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,6 +31,7 @@ from typing import Any
 
 import requests
 
+from tests.live import LiveSandbox, throwaway_sandbox
 from tests.webhooks.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,12 +69,6 @@ class RateResult:
     server_cpu_ms_per_message: float = float("nan")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -87,62 +77,8 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-class Sandbox:
-    """`python manage.py sandbox` in a fresh data directory."""
-
-    def __init__(self, data_dir: Path, port: int, extra_env: dict[str, str]) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_path = data_dir / "server.log"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("SANDBOX_") and key not in ("DATABASE_URL", "REDIS_URL")
-        }
-        env.update(
-            {
-                "SANDBOX_DATA_DIR": str(data_dir),
-                "SANDBOX_PUBLIC_URL": self.url,
-                "SANDBOX_LOG_LEVEL": "WARNING",
-                "PYTHONUNBUFFERED": "1",
-                **extra_env,
-            }
-        )
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.api_key = self._wait_ready()
-
-    def _wait_ready(self) -> str:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the sandbox exited:\n{self.log_path.read_text()}")
-            match = re.search(r"API key \(x-api-key\):\s+(\S+)", self.log_path.read_text())
-            if match:
-                try:
-                    requests.get(self.url + "/", timeout=1)
-                    return match.group(1)
-                except requests.ConnectionError:
-                    pass
-            time.sleep(0.1)
-        raise RuntimeError(f"the sandbox did not start:\n{self.log_path.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 class Gateway:
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: LiveSandbox) -> None:
         self.base = sandbox.url + "/chat-gateway/v1"
         self.headers = {"x-api-key": sandbox.api_key, "content-type": "application/json"}
 
@@ -324,39 +260,35 @@ def main(argv: list[str] | None = None) -> None:
     rates = [float(rate) for rate in options.rates.split(",")]
 
     load_before = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
+    kept = Path(tempfile.mkdtemp(prefix="bench-webhooks-")) if options.keep else None
     results: list[RateResult] = []
-    with Receiver() as receiver:
-        extra = dict(item.split("=", 1) for item in options.server_env)
-        sandbox = Sandbox(data_dir, free_port(), extra)
+    extra = dict(item.split("=", 1) for item in options.server_env)
+    with Receiver() as receiver, throwaway_sandbox(data_dir=kept, **extra) as sandbox:
         print(f"sandbox pid {sandbox.process.pid} at {sandbox.url}", flush=True)
-        try:
-            gateway = Gateway(sandbox)
-            conversations = gateway.setup(hook_uri=receiver.url, conversations=options.conversations)
-            # Warm-up: connections, the signing key, first queries.
-            send_at_rate(gateway, conversations, rate=50, duration=1, label="warmup", threads=4)
-            for rate in rates:
-                label = f"rate{rate:g}"
-                cpu_before = cpu_seconds(sandbox.process.pid)
-                sent = send_at_rate(
-                    gateway,
-                    conversations,
-                    rate=rate,
-                    duration=options.duration,
-                    label=label,
-                    threads=options.client_threads,
-                )
-                # Measured once every event has arrived (measure waits for them).
-                result = measure(receiver, sent, rate=rate, duration=options.duration)
-                result.server_cpu_ms_per_message = round(
-                    (cpu_seconds(sandbox.process.pid) - cpu_before) * 1000 / max(1, len(sent)), 2
-                )
-                results.append(result)
-                print(json.dumps(asdict(results[-1])), flush=True)
-        finally:
-            sandbox.stop()
-            if not options.keep:
-                shutil.rmtree(data_dir, ignore_errors=True)
+        gateway = Gateway(sandbox)
+        conversations = gateway.setup(hook_uri=receiver.url, conversations=options.conversations)
+        # Warm-up: connections, the signing key, first queries.
+        send_at_rate(gateway, conversations, rate=50, duration=1, label="warmup", threads=4)
+        for rate in rates:
+            label = f"rate{rate:g}"
+            cpu_before = cpu_seconds(sandbox.process.pid)
+            sent = send_at_rate(
+                gateway,
+                conversations,
+                rate=rate,
+                duration=options.duration,
+                label=label,
+                threads=options.client_threads,
+            )
+            # Measured once every event has arrived (measure waits for them).
+            result = measure(receiver, sent, rate=rate, duration=options.duration)
+            result.server_cpu_ms_per_message = round(
+                (cpu_seconds(sandbox.process.pid) - cpu_before) * 1000 / max(1, len(sent)), 2
+            )
+            results.append(result)
+            print(json.dumps(asdict(results[-1])), flush=True)
+    if kept is not None:
+        print(f"the sandbox's data is kept in {kept}", flush=True)
 
     finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     meta = {

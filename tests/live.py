@@ -6,12 +6,14 @@ visible to the server, so such tests use `pytest.mark.django_db(transaction=True
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from django.db import connection
 
 STARTUP_SECONDS = 30
 ASGI_APPLICATION = "gateway_sim.asgi:application"
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -37,6 +40,14 @@ class LiveSandbox:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    @property
+    def api_key(self) -> str:
+        """The key printed in the start-up banner (sandboxes started with `manage.py sandbox`)."""
+        match = re.search(r"API key \(x-api-key\):\s+(\S+)", self.log())
+        if match is None:
+            raise RuntimeError(f"no API key in the sandbox's banner:\n{self.log()}")
+        return match.group(1)
 
 
 def free_port() -> int:
@@ -85,17 +96,66 @@ def start_sandbox(**env_overrides: str) -> LiveSandbox:
             stderr=subprocess.STDOUT,
         )
     sandbox = LiveSandbox(url=url, process=process, log_path=Path(log_file.name))
-    deadline = time.monotonic() + STARTUP_SECONDS
+    _wait_until_answering(sandbox, STARTUP_SECONDS)
+    return sandbox
+
+
+def _wait_until_answering(sandbox: LiveSandbox, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the live sandbox exited at start-up:\n{sandbox.log()}")
+        if sandbox.process.poll() is not None:
+            raise RuntimeError(f"the sandbox exited at start-up:\n{sandbox.log()}")
         try:
-            requests.get(url + "/", timeout=1)
-            return sandbox
+            requests.get(sandbox.url + "/", timeout=1)
+            return
         except requests.ConnectionError:
             time.sleep(0.05)
     stop_sandbox(sandbox)
-    raise RuntimeError(f"the live sandbox did not answer within {STARTUP_SECONDS}s:\n{sandbox.log()}")
+    raise RuntimeError(f"the sandbox did not answer within {seconds}s:\n{sandbox.log()}")
+
+
+@contextmanager
+def throwaway_sandbox(
+    *, seed: str | None = None, data_dir: Path | None = None, **settings_env: str
+) -> Iterator[LiveSandbox]:
+    """`python manage.py sandbox` exactly as a user starts it, on its own data and a free port.
+
+    Embedded defaults (SQLite, in-memory layer, workers in the process) whatever the calling
+    environment says, plus `settings_env`; `seed` is a YAML seed's text. The data directory
+    is removed afterwards unless one is given. Needs no Django in the calling process.
+    """
+    with tempfile.TemporaryDirectory(prefix="sandbox-") as scratch:
+        home = data_dir or Path(scratch)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "manage.py", "sandbox", "--host", "127.0.0.1", "--port", str(port)]
+        if seed is not None:
+            seed_path = Path(scratch) / "seed.yaml"
+            seed_path.write_text(seed)
+            command += ["--seed", str(seed_path)]
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("SANDBOX_") and key not in ("DATABASE_URL", "REDIS_URL")
+        }
+        env.update(
+            {
+                "SANDBOX_DATA_DIR": str(home),
+                "SANDBOX_PUBLIC_URL": url,
+                "SANDBOX_LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+                **settings_env,
+            }
+        )
+        log_path = Path(scratch) / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(command, cwd=REPOSITORY, env=env, stdout=log, stderr=subprocess.STDOUT)
+        sandbox = LiveSandbox(url=url, process=process, log_path=log_path)
+        try:
+            _wait_until_answering(sandbox, 60)
+            yield sandbox
+        finally:
+            stop_sandbox(sandbox)
 
 
 def stop_sandbox(sandbox: LiveSandbox) -> None:

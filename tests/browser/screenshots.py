@@ -6,21 +6,14 @@ screenshots to docs/screenshots/.
 """
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.helpers import Desktop, Integration, png
-from tests.live import LiveSandbox, free_port
+from tests.live import LiveSandbox, throwaway_sandbox
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 OUT = BASE_DIR / "docs" / "screenshots"
@@ -60,48 +53,6 @@ QUICK_REPLIES = {
         ]
     },
 }
-
-
-@contextmanager
-def throwaway_sandbox() -> Iterator[LiveSandbox]:
-    with tempfile.TemporaryDirectory(prefix="desk-screenshots-") as data_dir:
-        seed = Path(data_dir) / "seed.yaml"
-        seed.write_text(SEED)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-        env.update(
-            {
-                "SANDBOX_DATA_DIR": data_dir,
-                "SANDBOX_PUBLIC_URL": url,
-                "SANDBOX_OFFER_TIMEOUT_SECONDS": "300",
-                "SANDBOX_LOG_LEVEL": "WARNING",
-            }
-        )
-        log_path = Path(data_dir) / "server.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", "sandbox", "--port", str(port), "--seed", str(seed)],
-                cwd=BASE_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        live = LiveSandbox(url=url, process=process, log_path=log_path)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    requests.get(url + "/", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"the sandbox did not start:\n{live.log()}") from None
-                    time.sleep(0.1)
-            yield live
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def channel_for(integration: Integration) -> str:
@@ -183,7 +134,10 @@ def main() -> None:
     argparse.ArgumentParser(description=__doc__).parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
-        with throwaway_sandbox() as live, sync_playwright() as playwright:
+        with (
+            throwaway_sandbox(seed=SEED, SANDBOX_OFFER_TIMEOUT_SECONDS="300") as live,
+            sync_playwright() as playwright,
+        ):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             scene(browser, live, scheme)
             if scheme == "light":
