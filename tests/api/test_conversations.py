@@ -126,6 +126,22 @@ def test_without_assignment_the_channels_queue_is_used(api: GatewayClient, world
             "invalid_json_object",
             "Invalid authorType=agent, has to be one of user, bot",
         ),
+        (
+            {
+                "history": {
+                    "messages": [
+                        {
+                            "authorType": "bot",
+                            "cards": [
+                                {"contentType": "application/8x8.quick.replies", "content": {"options": [7]}}
+                            ],
+                        }
+                    ]
+                }
+            },
+            "invalid_json_object",
+            "history.messages[0].cards[0].content.options[0]: Must be an object with a string title.",
+        ),
     ],
 )
 def test_it_rejects_an_invalid_conversation_and_stores_nothing(

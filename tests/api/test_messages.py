@@ -128,6 +128,9 @@ def test_a_message_can_carry_uploaded_attachments_and_an_external_provider(
     assert message.external_provider == {"name": "X", "externalMessageId": "1234567890123456789"}
 
 
+QR = "application/8x8.quick.replies"
+
+
 @pytest.mark.parametrize(
     ("body", "code", "message"),
     [
@@ -158,6 +161,39 @@ def test_a_message_can_carry_uploaded_attachments_and_an_external_provider(
             {"authorType": "user", "cards": [{"content": "not an object"}]},
             "invalid_json_object",
             'cards[0].content: Expected a dictionary of items but got type "str".',
+        ),
+        (
+            {"authorType": "user", "cards": [{"contentType": QR, "content": {"options": "yes"}}]},
+            "invalid_json_object",
+            "cards[0].content.options: Must be a list of objects.",
+        ),
+        (
+            {"authorType": "user", "cards": [{"contentType": QR, "content": {"options": [None]}}]},
+            "invalid_json_object",
+            "cards[0].content.options[0]: Must be an object with a string title.",
+        ),
+        (
+            {"authorType": "user", "cards": [{"contentType": QR, "content": {"options": [{"data": {}}]}}]},
+            "invalid_json_object",
+            "cards[0].content.options[0].title: Must be a string.",
+        ),
+        (
+            {
+                "authorType": "user",
+                "cards": [{"contentType": QR, "content": {"options": [{"title": "A", "data": 3}]}}],
+            },
+            "invalid_json_object",
+            "cards[0].content.options[0].data: Must be an object.",
+        ),
+        (
+            {
+                "authorType": "user",
+                "cards": [
+                    {"contentType": QR, "content": {"options": [{"title": "A", "data": {"postback": 1}}]}}
+                ],
+            },
+            "invalid_json_object",
+            "cards[0].content.options[0].data.postback: Must be a string.",
         ),
         (
             {"authorType": "user", "attachments": [{"id": "nope"}]},

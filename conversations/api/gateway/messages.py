@@ -56,6 +56,38 @@ class CardInput(serializers.Serializer):  # type: ignore[type-arg]
     )
     content = serializers.DictField(default=dict)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["contentType"] == QUICK_REPLIES:
+            quick_replies_check(attrs["content"])
+        return attrs
+
+
+QUICK_REPLIES = "application/8x8.quick.replies"
+
+
+def quick_replies_check(content: dict[str, Any]) -> None:
+    """The quick-replies shape card actions rely on: `options` is a list of objects with a
+    string `title` and an optional object `data` whose optional `postback` is a string."""
+    options = content.get("options", [])
+    if not isinstance(options, list):
+        raise serializers.ValidationError({"content": {"options": ["Must be a list of objects."]}})
+    errors: dict[int, Any] = {}
+    for index, option in enumerate(options):
+        if not isinstance(option, dict):
+            errors[index] = ["Must be an object with a string title."]
+            continue
+        if not isinstance(option.get("title"), str):
+            errors[index] = {"title": ["Must be a string."]}
+        data = option.get("data")
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            errors.setdefault(index, {})["data"] = ["Must be an object."]
+        elif "postback" in data and not isinstance(data["postback"], str):
+            errors.setdefault(index, {})["data.postback"] = ["Must be a string."]
+    if errors:
+        raise serializers.ValidationError({"content": {"options": errors}})
+
 
 class MessageInput(serializers.Serializer):  # type: ignore[type-arg]
     """SendConversationMessagePayload, or its externalProvider variant (also history items)."""
