@@ -86,7 +86,9 @@ def quick_replies_check(content: dict[str, Any]) -> None:
         elif "postback" in data and not isinstance(data["postback"], str):
             errors.setdefault(index, {})["data.postback"] = ["Must be a string."]
     if errors:
-        raise serializers.ValidationError({"content": {"options": errors}})
+        # Keyed by option index, as ListField reports its items, so the message names the option.
+        detail: Any = {"content": {"options": errors}}
+        raise serializers.ValidationError(detail)
 
 
 class MessageInput(serializers.Serializer):  # type: ignore[type-arg]
