@@ -64,6 +64,14 @@ def test_malformed_json_is_a_400_naming_the_problem(api: GatewayClient) -> None:
     }
 
 
+def test_json_nested_too_deeply_is_a_400_not_a_crash(api: GatewayClient) -> None:
+    response = api.post("/chat-gateway/v1/webhooks", "[" * 100_000)
+
+    assert response.status_code == 400
+    message = "Malformed JSON body: the document is nested too deeply."
+    assert problem(response) == {"message": message, "errors": [{"code": "invalid_json", "message": message}]}
+
+
 def test_a_json_array_instead_of_an_object_is_a_400(api: GatewayClient) -> None:
     response = api.post("/chat-gateway/v1/webhooks", [1, 2])
 

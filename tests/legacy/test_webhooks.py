@@ -145,6 +145,21 @@ def test_malformed_json_is_a_constraint_violation(legacy: LegacyWorld) -> None:
     assert body["errors"][0].startswith("Malformed request body: JSON parse error")
 
 
+def test_json_nested_too_deeply_is_a_constraint_violation(legacy: LegacyWorld) -> None:
+    response = legacy.api.client.post(
+        legacy.api.base + "/web-hooks",
+        "[" * 100_000,
+        content_type="application/json",
+        headers=legacy.api.headers(),
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Constraint Violation",
+        "errors": ["Malformed request body: JSON parse error - the document is nested too deeply."],
+    }
+
+
 def test_it_reads_one_webhook(legacy: LegacyWorld) -> None:
     response = legacy.api.get(f"/web-hooks/{legacy.webhook.id}")
 

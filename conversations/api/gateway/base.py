@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -23,6 +24,19 @@ from gateway_sim.auth import tenant_for_request
 from gateway_sim.errors import GATEWAY_ERRORS, ErrorFormat
 
 HAL_JSON = "application/hal+json"
+
+
+class JsonParser(JSONParser):
+    """DRF's JSON parser, with a body nested too deeply to parse a 400 like any malformed JSON.
+
+    The standard library raises RecursionError there, which DRF does not map.
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
 
 
 class HalJsonRenderer(JSONRenderer):
@@ -55,7 +69,7 @@ class GatewayView(APIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     renderer_classes = [HalJsonRenderer]
-    parser_classes: list[type[BaseParser]] = [JSONParser]
+    parser_classes: list[type[BaseParser]] = [JsonParser]
     content_negotiation_class = AnyAcceptNegotiation
     # OPTIONS is no 8x8 operation: answered 405 like any other unknown method.
     metadata_class = None

@@ -4,11 +4,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from conversations.api.gateway.base import JsonParser
 from conversations.models import AccessToken, Tenant
 from conversations.services.legacy_auth import access_token_resolve, legacy_tenant_resolve
 from gateway_sim import errors_legacy
@@ -40,7 +41,7 @@ class LegacyView(APIView):
     """
 
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
     content_negotiation_class = AnyAccept
     error_style = ErrorStyle.CONSTRAINT
 

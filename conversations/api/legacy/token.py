@@ -7,12 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conversations.api.gateway.base import JsonParser
 from conversations.api.legacy.base import AnyAccept
 from conversations.models import AccessToken
 from conversations.services.legacy_auth import access_token_issue
@@ -92,7 +93,7 @@ class TokenView(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AnyAccept
     # The documented body is form-encoded; JSON and multipart are read the same way.
-    parser_classes = [FormParser, JSONParser, MultiPartParser]
+    parser_classes = [FormParser, JsonParser, MultiPartParser]
     error_style = ErrorStyle.OAUTH
 
     def get_exception_handler(self) -> Any:
