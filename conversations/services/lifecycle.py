@@ -33,6 +33,7 @@ from conversations.services.common import (
     participant_join,
     participant_leave,
     queue_resolve,
+    retry_on_conflict,
 )
 from conversations.services.messages import history_store
 from conversations.services.routing import offers_withdraw, queue_into, routing_dispatch
@@ -57,6 +58,7 @@ def channel_resolve(tenant: Tenant, channel_id: str) -> Channel:
     return channel
 
 
+@retry_on_conflict
 def conversation_create(
     *,
     tenant: Tenant,
@@ -173,6 +175,7 @@ def conversation_reopen(conversation: Conversation, *, moment: datetime) -> None
     _activate(conversation, moment=moment, queue=queue, script=script)
 
 
+@retry_on_conflict
 def conversation_update(
     *,
     conversation: Conversation,
@@ -267,6 +270,7 @@ def _require_agent(conversation: Conversation, agent: Agent) -> Interaction:
     return interaction
 
 
+@retry_on_conflict
 def conversation_transfer(*, conversation: Conversation, agent: Agent, queue_id: str) -> Conversation:
     """TRANSFER, MEMBERS_CHANGED agent left, CONVERSATION_UPDATE (queue), QUEUED."""
     moment = timezone.now()
@@ -280,6 +284,7 @@ def conversation_transfer(*, conversation: Conversation, agent: Agent, queue_id:
         return conversation
 
 
+@retry_on_conflict
 def conversation_end_by_agent(*, conversation: Conversation, agent: Agent) -> Conversation:
     """The agent ends the chat: MEMBERS_CHANGED agent left, then CONVERSATION_UPDATE.
 
@@ -319,6 +324,7 @@ def _go_idle(conversation: Conversation, *, moment: datetime) -> None:
     )
 
 
+@retry_on_conflict
 def conversation_user_leave(*, conversation: Conversation) -> Conversation:
     """The integration removes the user: user left, agent left (if any), then `idle`."""
     moment = timezone.now()
@@ -354,6 +360,7 @@ def conversation_user_leave(*, conversation: Conversation) -> Conversation:
         return conversation
 
 
+@retry_on_conflict
 def post_agent_assignment_create(
     *,
     conversation: Conversation,

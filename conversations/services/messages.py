@@ -31,6 +31,7 @@ from conversations.services.common import (
     conversation_lock,
     open_interaction,
     participant_join,
+    retry_on_conflict,
 )
 from webhooks import payloads
 from webhooks.outbox import event_record
@@ -136,6 +137,7 @@ def history_store(conversation: Conversation, items: list[dict[str, Any]], *, mo
         )
 
 
+@retry_on_conflict
 def message_post(
     *,
     conversation: Conversation,
@@ -197,6 +199,7 @@ def message_post(
         return stored.message
 
 
+@retry_on_conflict
 def agent_message_send(
     *,
     conversation: Conversation,
@@ -246,6 +249,7 @@ def agent_message_send(
         return stored.message
 
 
+@retry_on_conflict
 def agent_typing(*, conversation: Conversation, agent: Agent, typing: bool) -> None:
     """ACTIVITY typing with the agent in `users` (started) or empty `users` (stopped)."""
     moment = timezone.now()
@@ -379,6 +383,7 @@ def quick_reply_option(card: Card, choice: str) -> dict[str, Any] | None:
     return None
 
 
+@retry_on_conflict
 def card_action(*, conversation: Conversation, card_id: str, action: str, name: str) -> Card:
     """action-submit (the user submitted the card) or action-execute.
 

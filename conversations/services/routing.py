@@ -30,6 +30,7 @@ from conversations.services.common import (
     conversation_lock,
     conversation_touch,
     participant_join,
+    retry_on_conflict,
 )
 from conversations.services.timers import timer_cancel, timer_handler, timer_schedule
 from webhooks import payloads
@@ -113,11 +114,15 @@ def routing_dispatch(*, tenant_id: str) -> list[Offer]:
     """Offer every waiting interaction of the tenant that has no offer to a free agent."""
     moment = timezone.now()
     made: list[Offer] = []
+    # SKIP LOCKED: a chat another transaction is offering right now is passed over instead
+    # of being offered twice (which the one-pending-offer constraint would refuse). Never
+    # waiting here also keeps the lock order: agents are the only rows locked below.
     waiting = (
         Interaction.objects.waiting()
         .filter(conversation__tenant_id=tenant_id)
         .exclude(offers__status=OfferStatus.PENDING)
         .select_related("conversation", "queue")
+        .select_for_update(skip_locked=True, of=("self",))
     )
     for interaction in waiting:
         for agent in _candidates(interaction):
@@ -186,6 +191,7 @@ def _offer_or_404(offer_id: str, tenant_id: str) -> Offer:
     return offer
 
 
+@retry_on_conflict
 def offer_accept(*, offer_id: str, agent: Agent) -> Conversation:
     """The agent takes the chat: MEMBERS_CHANGED agent joined, CONVERSATION_UPDATE (agent).
 
@@ -195,6 +201,16 @@ def offer_accept(*, offer_id: str, agent: Agent) -> Conversation:
     """
     moment = timezone.now()
     with transaction.atomic():
+        # Lock order, as in every service: the conversation, then its offers, then agents.
+        # (Locking the offer first deadlocked against a concurrent leave or reassignment.)
+        conversation_id = (
+            Offer.objects.filter(pk=offer_id, agent__tenant_id=agent.tenant_id)
+            .values_list("interaction__conversation_id", flat=True)
+            .first()
+        )
+        if conversation_id is None:
+            raise NotFound("Offer", offer_id)
+        conversation = conversation_lock(conversation_id)
         offer = _offer_or_404(offer_id, agent.tenant_id)
         if offer.status != OfferStatus.PENDING:
             raise OfferUnavailable(_unavailable_message(offer))
@@ -202,7 +218,6 @@ def offer_accept(*, offer_id: str, agent: Agent) -> Conversation:
         offered_to = offer.agent_id
         if offered_to != agent.pk:
             _check_can_pick(agent, interaction)
-        conversation = conversation_lock(interaction.conversation_id)
         # The conditional update is the decisive step: exactly one accept can flip it.
         won = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
             status=OfferStatus.ACCEPTED, decided_at=moment, agent=agent
@@ -268,6 +283,7 @@ def _unavailable_message(offer: Offer) -> str:
     return "This offer was withdrawn: the chat left the queue."
 
 
+@retry_on_conflict
 def offer_reject(*, offer_id: str, agent: Agent) -> None:
     moment = timezone.now()
     with transaction.atomic():
@@ -298,10 +314,25 @@ def offer_expire(offer_id: str) -> None:
         routing_dispatch(tenant_id=offer.agent.tenant_id)
 
 
+@retry_on_conflict
 def agent_set_status(*, agent: Agent, status: AgentStatus) -> Agent:
     """Change an agent's status. Becoming available pulls waiting chats; leaving withdraws offers."""
     moment = timezone.now()
     with transaction.atomic():
+        if status != AgentStatus.AVAILABLE:
+            # Offers before the agent row: the lock order of offer_accept (offer, then agent).
+            for offer in (
+                Offer.objects.pending()
+                .filter(agent_id=agent.pk)
+                .select_related("interaction__conversation", "interaction__queue", "agent")
+            ):
+                withdrawn = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+                    status=OfferStatus.CANCELLED, decided_at=moment
+                )
+                if withdrawn:
+                    offer.status = OfferStatus.CANCELLED
+                    timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+                    _push_offer(offer, "offer.withdrawn")
         locked = Agent.objects.select_for_update().get(pk=agent.pk)
         previous = locked.status
         locked.status = status
@@ -310,17 +341,6 @@ def agent_set_status(*, agent: Agent, status: AgentStatus) -> Agent:
             locked.last_idle_at = moment
             fields.append("last_idle_at")
         locked.save(update_fields=fields)
-        if status != AgentStatus.AVAILABLE:
-            for offer in (
-                Offer.objects.pending()
-                .filter(agent=locked)
-                .select_related("interaction__conversation", "interaction__queue", "agent")
-            ):
-                offer.status = OfferStatus.CANCELLED
-                offer.decided_at = moment
-                offer.save(update_fields=["status", "decided_at"])
-                timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
-                _push_offer(offer, "offer.withdrawn")
         broadcast_on_commit(
             [agent_group(locked.pk), tenant_group(locked.tenant_id)],
             "agent.status",
