@@ -41,14 +41,15 @@ from conversations.services.scripts import script_resolve, script_start
 from conversations.services.timers import minutes, timer_cancel, timer_handler, timer_schedule
 from gateway_sim.ids import new_id
 from webhooks import payloads
-from webhooks.models import Webhook
+from webhooks.models import Webhook, WebhookVersion
 from webhooks.outbox import event_record
 
 
-def channel_resolve(tenant: Tenant, channel_id: str) -> Channel:
+def channel_resolve(tenant: Tenant, channel_id: str, *, api: str = ApiFlavour.GATEWAY) -> Channel:
+    """A live channel of the tenant, of the same API as the caller (each API sees its own)."""
     channel = (
         Channel.objects.select_related("webhook", "routing_queue")
-        .filter(tenant=tenant, pk=channel_id.strip(), is_deleted=False)
+        .filter(tenant=tenant, pk=channel_id.strip(), is_deleted=False, api=api)
         .first()
     )
     if channel is None:
@@ -77,7 +78,7 @@ def conversation_create(
     """
     moment = timezone.now()
     with transaction.atomic():
-        channel = channel_resolve(tenant, channel_id)
+        channel = channel_resolve(tenant, channel_id, api=api)
         kind, target_id = _assignment_target(channel, assignment)
         queue = queue_resolve(tenant, target_id) if kind == AssignmentType.QUEUE else None
         script = script_resolve(tenant, target_id) if kind == AssignmentType.SCRIPT else None
@@ -115,6 +116,12 @@ def conversation_create(
 def _assignment_target(channel: Channel, assignment: dict[str, str] | None) -> tuple[str, str]:
     if not assignment or not assignment.get("id"):
         kind = (assignment or {}).get("type") or AssignmentType.QUEUE
+        if kind == AssignmentType.SCRIPT:
+            raise InvalidReference(
+                "assignment.id is required: a script assignment names the script.",
+                code="invalid_parameter",
+                field="assignment.id",
+            )
         if kind != AssignmentType.QUEUE or channel.routing_queue is None:
             raise InvalidReference(
                 "assignment.id is required: the channel has no routing queue.",
@@ -193,7 +200,7 @@ def conversation_update(
     with transaction.atomic():
         conversation = conversation_lock(conversation.pk)
         if channel_id is not None and channel_id.strip() != conversation.channel_id:
-            conversation.channel = channel_resolve(conversation.tenant, channel_id)
+            conversation.channel = channel_resolve(conversation.tenant, channel_id, api=conversation.api)
             conversation.save(update_fields=["channel"])
         if user is not None:
             conversation.user = user
@@ -354,8 +361,10 @@ def conversation_user_leave(*, conversation: Conversation) -> Conversation:
             interaction.status = InteractionStatus.ENDED
             interaction.ended_at = moment
             interaction.save(update_fields=["status", "ended_at"])
-        _finish_post_agent(conversation, moment=moment)
+        # The end goes where the user-left event went: to the post-agent webhook while the
+        # hand-back is in force, as when its timers end it.
         _go_idle(conversation, moment=moment)
+        _finish_post_agent(conversation, moment=moment)
         routing_dispatch(tenant_id=conversation.tenant_id)
         return conversation
 
@@ -377,8 +386,12 @@ def post_agent_assignment_create(
                 f"and tenant {conversation.tenant_id}",
                 field="conversationId",
             )
+        # The hand-back webhook receives Chat Gateway events: a legacy v1.0/v2.0 one cannot.
         webhook = Webhook.objects.filter(
-            tenant_id=conversation.tenant_id, pk=webhook_id.strip(), is_deleted=False
+            tenant_id=conversation.tenant_id,
+            pk=webhook_id.strip(),
+            is_deleted=False,
+            version=WebhookVersion.GATEWAY,
         ).first()
         if webhook is None:
             raise InvalidReference(f"Webhook ID {webhook_id} is invalid.", field="id")

@@ -375,9 +375,13 @@ def card_get(*, conversation: Conversation, card_id: str) -> Card:
 def quick_reply_option(card: Card, choice: str) -> dict[str, Any] | None:
     """The quick-reply option whose title or postback equals `choice` (case-insensitive)."""
     wanted = choice.strip().casefold()
-    for option in card.content.get("options", []) if isinstance(card.content, dict) else []:
+    options = card.content.get("options") if isinstance(card.content, dict) else None
+    for option in options if isinstance(options, list) else []:
+        if not isinstance(option, dict):
+            continue  # cards stored before their shape was checked may hold anything
+        data = option.get("data")
         title = str(option.get("title", ""))
-        postback = str((option.get("data") or {}).get("postback", ""))
+        postback = str(data.get("postback", "")) if isinstance(data, dict) else ""
         if wanted in (title.casefold(), postback.casefold()):
             return {"title": title, "payload": postback}
     return None

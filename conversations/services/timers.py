@@ -73,6 +73,10 @@ def timers_fire_due(*, now: datetime | None = None, limit: int = 100) -> int:
             except DomainError as exc:
                 # The thing the timer was for is gone or moved on; the timer is spent.
                 logger.info("timer %s %s skipped: %s", kind, ref, exc.message)
+            except Exception:
+                # Spent too: retrying a timer that fails would fail again, and would hold
+                # back every timer due after it.
+                logger.exception("timer %s %s failed", kind, ref)
         fired += 1
     return fired
 

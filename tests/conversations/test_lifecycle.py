@@ -9,6 +9,7 @@ from django.utils import timezone
 from conversations.errors import AlreadyExists, InvalidReference, InvalidTransition
 from conversations.models import (
     AgentStatus,
+    ApiFlavour,
     ConversationState,
     InteractionStatus,
     Message,
@@ -27,6 +28,7 @@ from conversations.services.routing import offer_accept
 from conversations.services.timers import timers_fire_due
 from tests.factories import ScriptFactory, WebhookFactory, World
 from tests.helpers import event_summary, events_of, last_sequence
+from webhooks.models import WebhookVersion
 
 USER = {"name": "James Jones", "email": "user@example.com", "language": "en"}
 
@@ -437,3 +439,52 @@ def test_an_unavailable_agent_gets_no_offer(world: World) -> None:
     conversation = create(world)
 
     assert not conversation.interactions.get().offers.exists()
+
+
+def test_when_the_user_leaves_during_a_hand_back_the_end_goes_to_the_bot_webhook(world: World) -> None:
+    bot_hook = WebhookFactory(tenant=world.tenant)
+    conversation, agent = accepted(world)
+    post_agent_assignment_create(conversation=conversation, webhook_id=bot_hook.id)
+    conversation_end_by_agent(conversation=conversation, agent=agent)
+    since = last_sequence(conversation)
+
+    conversation_user_leave(conversation=conversation)
+
+    ends = conversation.events.filter(sequence__gt=since).order_by("sequence")
+    assert [(e.type, [d.webhook_id for d in e.deliveries.all()]) for e in ends] == [
+        ("MEMBERS_CHANGED", [bot_hook.id]),
+        ("CONVERSATION_UPDATE", [bot_hook.id]),
+    ]
+
+
+def test_a_script_assignment_without_an_id_says_the_script_is_missing(world: World) -> None:
+    with pytest.raises(InvalidReference, match="a script assignment names the script"):
+        create(world, assignment={"type": "script"})
+
+
+def test_a_card_action_on_a_malformed_quick_reply_card_is_refused_not_crashed(world: World) -> None:
+    conversation, _ = accepted(world)
+    card = {
+        "contentType": "application/8x8.quick.replies",
+        "content": {"options": ["yes", None, {"data": 5}]},
+    }
+    message = message_post(conversation=conversation, author_type="bot", text="Pick", cards=[card])
+
+    with pytest.raises(InvalidReference, match="is not an option of card"):
+        card_action(conversation=conversation, card_id=message.cards.get().id, action="submit", name="yes")
+
+
+def test_a_gateway_conversation_cannot_use_a_legacy_channel(world: World) -> None:
+    world.channel.api = ApiFlavour.LEGACY
+    world.channel.save(update_fields=["api"])
+
+    with pytest.raises(InvalidReference, match="Channel ID"):
+        create(world)
+
+
+def test_a_hand_back_cannot_go_to_a_legacy_webhook(world: World) -> None:
+    legacy_hook = WebhookFactory(tenant=world.tenant, version=WebhookVersion.LEGACY_V2)
+    conversation, _ = accepted(world)
+
+    with pytest.raises(InvalidReference, match="Webhook ID"):
+        post_agent_assignment_create(conversation=conversation, webhook_id=legacy_hook.id)

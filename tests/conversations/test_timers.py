@@ -3,6 +3,7 @@
 import threading
 import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from conversations.models import Agent, Offer, OfferStatus, Timer, TimerKind
 from conversations.services.lifecycle import conversation_create
+from conversations.services.routing import offer_expire
 from conversations.services.timers import clock_wakeup, run_clock, timers_fire_due
 from tests.factories import World, world_create
 
@@ -104,3 +106,36 @@ def test_two_clocks_racing_fire_each_timer_once() -> None:
     assert Offer.objects.filter(pk__in=[o.pk for o in offers], status=OfferStatus.EXPIRED).count() == len(
         offers
     )
+
+
+@pytest.mark.django_db
+def test_a_failing_timer_is_spent_and_does_not_hold_back_the_next(world: World) -> None:
+    broken = Timer.objects.create(kind=TimerKind.OFFER_TIMEOUT, ref="x", due_at=timezone.now())
+    offer = offered(world)
+
+    with (
+        mock.patch.dict(
+            "conversations.services.timers._handlers",
+            {TimerKind.OFFER_TIMEOUT: failing_then(offer_expire)},
+        ),
+        time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False),
+    ):
+        assert timers_fire_due() == 2
+
+    broken.refresh_from_db()
+    assert broken.fired_at is not None
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.EXPIRED
+
+
+def failing_then(handler):  # type: ignore[no-untyped-def]
+    """A handler whose first call fails with an unexpected error, then behaves."""
+    calls = []
+
+    def run(ref: str) -> None:
+        calls.append(ref)
+        if len(calls) == 1:
+            raise RuntimeError("unexpected")
+        handler(ref)
+
+    return run
