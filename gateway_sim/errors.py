@@ -9,7 +9,6 @@ renders the problem with them. New domain errors need no change here: any `Domai
 subclass is a 400 with its own `code` unless the table says otherwise.
 """
 
-import json
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from conversations.errors import DomainError, NotFound, OfferUnavailable
+from webhooks.fanout import compact_json
 
 logger = logging.getLogger("gateway_sim.errors")
 
@@ -330,7 +330,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 # Paths served by the JSON APIs: errors raised outside a view (unknown path, request parsing,
 # middleware) are answered in JSON there and with Django's pages everywhere else.
-API_PATH_PREFIXES: tuple[str, ...] = ("/chat-gateway/", "/api/v1/", "/files/")
+# The legacy v2 paths answer in the v2 dialect (gateway_sim.errors_legacy).
+LEGACY_PATH_PREFIXES: tuple[str, ...] = ("/vcc/", "/oauth/")
+API_PATH_PREFIXES: tuple[str, ...] = ("/chat-gateway/", "/api/v1/", "/files/", *LEGACY_PATH_PREFIXES)
 
 
 def is_api_path(path: str) -> bool:
@@ -338,33 +340,43 @@ def is_api_path(path: str) -> bool:
 
 
 def json_problem(problem: Problem, shapes: ErrorFormat = GATEWAY_ERRORS) -> HttpResponse:
-    body = json.dumps(shapes.body(problem), separators=(",", ":"), ensure_ascii=False)
+    body = compact_json(shapes.body(problem))
     response = HttpResponse(body, status=problem.status, content_type=shapes.media_type)
     for name, value in problem.headers.items():
         response[name] = value
     return response
 
 
+def _django_error(request: HttpRequest, problem: Problem) -> HttpResponse:
+    if request.path.startswith(LEGACY_PATH_PREFIXES):
+        # Imported here: the v2 handler renders problems of this module's table.
+        from gateway_sim import errors_legacy
+
+        return errors_legacy.django_error(request.path, problem)
+    return json_problem(problem)
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_path(request.path):
-        return json_problem(_one(400, "invalid_request", "The request cannot be processed."))
+        return _django_error(request, _one(400, "invalid_request", "The request cannot be processed."))
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_path(request.path):
-        return json_problem(_one(403, "access_denied", "Access is denied.", title="Access is denied."))
+        problem = _one(403, "access_denied", "Access is denied.", title="Access is denied.")
+        return _django_error(request, problem)
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_path(request.path):
         message = f"No operation answers {request.method} {request.path}."
-        return json_problem(_one(404, "resource_not_found", message, title="Resource not found"))
+        return _django_error(request, _one(404, "resource_not_found", message, title="Resource not found"))
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if is_api_path(request.path):
-        return json_problem(internal_error_problem())
+        return _django_error(request, internal_error_problem())
     return defaults.server_error(request)

@@ -11,9 +11,8 @@ import logging
 from enum import Enum
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
-from django.http import Http404
+from django.http import HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -28,11 +27,11 @@ from conversations.errors import (
     TenantNotOwned,
     WebhookVerificationFailed,
 )
+from gateway_sim.errors import PROBLEM_JSON, Problem, problem_for
 from gateway_sim.ids import new_id
+from webhooks.fanout import compact_json
 
 logger = logging.getLogger(__name__)
-
-PROBLEM_JSON = "application/problem+json"
 
 
 class ErrorStyle(Enum):
@@ -183,13 +182,16 @@ def _style(context: dict[str, Any]) -> ErrorStyle:
     return style if isinstance(style, ErrorStyle) else ErrorStyle.CONSTRAINT
 
 
-def _bad_request(violations: list[Violation], style: ErrorStyle) -> Response:
+def _bad_request_body(violations: list[Violation], style: ErrorStyle) -> dict[str, Any]:
     if style is ErrorStyle.OAUTH:
-        text = "; ".join(v.as_text() for v in violations)
-        return _problem(400, oauth_error("invalid_request", text))
+        return oauth_error("invalid_request", "; ".join(v.as_text() for v in violations))
     if style is ErrorStyle.VALIDATION:
-        return _problem(400, validation_exception(violations))
-    return _problem(400, constraint_violation([v.as_text() for v in violations]))
+        return validation_exception(violations)
+    return constraint_violation([v.as_text() for v in violations])
+
+
+def _bad_request(violations: list[Violation], style: ErrorStyle) -> Response:
+    return _problem(400, _bad_request_body(violations, style))
 
 
 def _problem(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -256,6 +258,32 @@ def _drf(exc: drf.APIException, context: dict[str, Any], style: ErrorStyle) -> R
     return _problem(exc.status_code, message_errors(title, [str(exc.detail)]), headers)
 
 
+# Titles of the service's generic body, by status, for problems from the shared table.
+_TITLES = {403: "Access is denied.", 404: "Resource not found."}
+
+
+def _problem_body(problem: Problem, style: ErrorStyle) -> dict[str, Any]:
+    """A problem of the Gateway's table (Django and database errors) in the v2 dialect."""
+    messages = [item.message for item in problem.items]
+    if problem.status == 400:
+        return _bad_request_body([Violation("", message) for message in messages], style)
+    if problem.status >= 500:
+        return internal_error("Could not process this request due to an internal error.", messages)
+    return message_errors(_TITLES.get(problem.status, "Request failed."), messages)
+
+
+def _from_problem(problem: Problem, style: ErrorStyle) -> Response:
+    return _problem(problem.status, _problem_body(problem, style))
+
+
+def django_error(path: str, problem: Problem) -> HttpResponse:
+    """An error Django answers itself on a v2 path (unknown path, unreadable request, a crash
+    outside a DRF view): the v2 body, in the token endpoint's dialect under `/oauth/`."""
+    style = ErrorStyle.OAUTH if path.startswith("/oauth/") else ErrorStyle.CONSTRAINT
+    body = compact_json(_problem_body(problem, style))
+    return HttpResponse(body, status=problem.status, content_type=PROBLEM_JSON)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Map any exception raised by a legacy v2 view to the v2 status and body."""
     set_rollback()
@@ -270,12 +298,11 @@ def _response_for(exc: Exception, context: dict[str, Any]) -> Response:
         return _problem(404, message_errors(exc.message, exc.errors))
     if isinstance(exc, DomainError):
         return _domain(exc, context, style)
-    if isinstance(exc, Http404):
-        return _problem(404, message_errors("Resource not found.", [str(exc) or "No such resource."]))
-    if isinstance(exc, PermissionDenied):
-        return _problem(403, message_errors("Access is denied.", [str(exc) or "Access is denied."]))
     if isinstance(exc, drf.APIException):
         return _drf(exc, context, style)
+    problem = problem_for(exc)
+    if problem is not None:
+        return _from_problem(problem, style)
     # A bug, not the client's fault: log it with the reference the client sees, and tell
     # Django's `got_request_exception` listeners (the test client re-raises from there).
     body = internal_error("Could not process this request due to an internal error.", [type(exc).__name__])

@@ -112,6 +112,13 @@ def test_gateway_style_history_items_are_understood(legacy: LegacyWorld) -> None
             ],
         ),
         (
+            {"channelId": "c", "customer": {"language": "x" * 17, "customerId": "x" * 129}},
+            [
+                "customer.language: Ensure this field has no more than 16 characters.",
+                "customer.customerId: Ensure this field has no more than 128 characters.",
+            ],
+        ),
+        (
             {"customer": {f"k{i}": "v" for i in range(31)}},
             ["channelId: May not be empty.", "customer: May hold at most 30 properties."],
         ),

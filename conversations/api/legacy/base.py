@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from conversations.api.gateway.base import JsonParser
+from conversations.errors import TenantNotOwned
 from conversations.models import AccessToken, Tenant
 from conversations.services.legacy_auth import access_token_resolve, legacy_tenant_resolve
 from gateway_sim import errors_legacy
@@ -29,7 +30,10 @@ class AnyAccept(DefaultContentNegotiation):
 def bearer_token(request: Request) -> str:
     """The token of an `Authorization: Bearer …` header ('' when there is none)."""
     scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
+    # A token no row can have (a NUL character) is no token, like the Gateway's ids.
+    if scheme.lower() != "bearer" or "\x00" in value:
+        return ""
+    return value.strip()
 
 
 class LegacyView(APIView):
@@ -54,7 +58,10 @@ class LegacyView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.token = access_token_resolve(token=bearer_token(request))
-        self.tenant = legacy_tenant_resolve(token=self.token, tenant_id=kwargs["tenant_id"])
+        tenant_id: str = kwargs["tenant_id"]
+        if "\x00" in tenant_id:
+            raise TenantNotOwned(tenant_id.strip(), self.token.credential.customer_id)
+        self.tenant = legacy_tenant_resolve(token=self.token, tenant_id=tenant_id)
 
 
 class UnknownPathView(APIView):

@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from conversations.api.gateway.selectors import path_id
 from conversations.errors import InvalidReference, NotFound
 from conversations.models import (
     ApiFlavour,
@@ -48,7 +49,7 @@ def legacy_webhooks(tenant: Tenant) -> QuerySet[Webhook]:
 
 
 def legacy_webhook_get(tenant: Tenant, webhook_id: str) -> Webhook:
-    webhook = legacy_webhooks(tenant).filter(pk=webhook_id.strip()).first()
+    webhook = legacy_webhooks(tenant).filter(pk=path_id(webhook_id, "WebHook")).first()
     if webhook is None:
         raise NotFound("WebHook", webhook_id.strip())
     return webhook
@@ -61,7 +62,7 @@ def legacy_channels(tenant: Tenant) -> QuerySet[Channel]:
 
 
 def legacy_channel_get(tenant: Tenant, channel_id: str) -> Channel:
-    channel = legacy_channels(tenant).filter(pk=channel_id.strip()).first()
+    channel = legacy_channels(tenant).filter(pk=path_id(channel_id, "Channel")).first()
     if channel is None:
         raise NotFound("Channel", channel_id.strip())
     return channel
@@ -79,7 +80,9 @@ def legacy_channel_require(tenant: Tenant, channel_id: str) -> Channel:
 
 def legacy_conversation_get(tenant: Tenant, conversation_id: str) -> Conversation:
     conversation = (
-        Conversation.objects.filter(tenant=tenant, api=ApiFlavour.LEGACY, pk=conversation_id.strip())
+        Conversation.objects.filter(
+            tenant=tenant, api=ApiFlavour.LEGACY, pk=path_id(conversation_id, "Conversation")
+        )
         .prefetch_related("interactions")
         .first()
     )

@@ -14,6 +14,9 @@ from webhooks.models import Webhook, WebhookVersion
 
 LEGACY_VERSIONS = [WebhookVersion.LEGACY_V1.value, WebhookVersion.LEGACY_V2.value]
 MAX_CUSTOMER_PROPERTIES = 30
+# Keys stored in bounded columns: the display name, the participant's language
+# (Participant.language) and its id (Conversation.user_participant_id).
+CUSTOMER_MAX_LENGTHS = {"name": 256, "language": 16, "customerId": 128}
 MAX_HISTORY_MESSAGES = 200
 MAX_PAGE_SIZE = 1000
 
@@ -113,8 +116,9 @@ class CustomerField(serializers.Field):  # type: ignore[type-arg]
                 customer[key] = str(value)
             else:
                 errors[key] = ["Must be a string."]
-        if len(customer.get("name", "")) > 256:
-            errors["name"] = ["Ensure this field has no more than 256 characters."]
+        for key, limit in CUSTOMER_MAX_LENGTHS.items():
+            if len(customer.get(key, "")) > limit:
+                errors[key] = [f"Ensure this field has no more than {limit} characters."]
         if customer.get("email"):
             try:
                 EmailValidator()(customer["email"])
