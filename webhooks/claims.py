@@ -65,7 +65,8 @@ LIMIT %s
 
 
 def lease_seconds() -> float:
-    """How long a claim is exclusive: longer than any attempt (connect plus read timeout)."""
+    """How long a claim is exclusive: longer than any attempt (the timeout bounds a whole attempt,
+    see `webhooks.delivery`), with room to record its result."""
     return 2 * settings.SANDBOX_WEBHOOK_TIMEOUT_SECONDS + 5
 
 

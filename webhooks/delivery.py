@@ -4,12 +4,19 @@ Everything else (the worker, verify, re-send) goes through `http_post`, so tests
 it at a real local receiver and nothing else in the sandbox opens sockets to webhooks.
 """
 
+import contextlib
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import HTTPResponse
 
 # What the delivery log keeps of a response body (bytes, UTF-8 decoded with replacement).
 RESPONSE_BODY_LIMIT = 4096
@@ -32,6 +39,90 @@ class HttpResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+class _Deadline:
+    """The wall-clock limit of one attempt.
+
+    requests' timeout bounds each connect and each socket read, not their sum: a receiver
+    that sends a byte now and then would hold the attempt open past the claim's lease, and
+    another worker would send the same event while it is still running. So a timer shuts
+    the attempt's socket down when the time is up, whatever phase the attempt is in;
+    a blocked read then returns at once and the attempt counts as timed out.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._connection: HTTPConnection | None = None
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def watch(self, connection: HTTPConnection) -> None:
+        """Called with the connection once the request is sent, before the answer is read."""
+        with self._lock:
+            self._connection = connection
+            if self.expired:
+                _shut(connection)
+
+    def finish(self) -> bool:
+        """Stop the timer; True when the attempt ended within its time."""
+        self._timer.cancel()
+        with self._lock:
+            self._connection = None
+            return not self.expired
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._connection is not None:
+                _shut(self._connection)
+
+
+def _shut(connection: HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        # The other side may have closed it already.
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watch(connection: HTTPConnection) -> None:
+    deadline: _Deadline | None = getattr(_local, "deadline", None)
+    if deadline is not None:
+        deadline.watch(connection)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]
+        _watch(self)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]
+        _watch(self)
+        return super().getresponse()
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPConnectionPool,
+            "https": _WatchedHTTPSConnectionPool,
+        }
+
+
 def _session() -> requests.Session:
     # One pooled session per thread: keep-alive connections to the same receiver are
     # reused across attempts, and no connection pool is shared between threads.
@@ -39,6 +130,9 @@ def _session() -> requests.Session:
     if session is None:
         session = requests.Session()
         session.trust_env = False  # never route webhook traffic through a proxy from the env
+        adapter = _WatchedAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         _local.session = session
     return session
 
@@ -55,28 +149,45 @@ def _read_limited(response: requests.Response) -> bytes:
 
 
 def http_post(*, uri: str, body: bytes, headers: dict[str, str], timeout: float | None = None) -> HttpResult:
-    """POST `body` to `uri` once. Never raises for network trouble: it is in the result."""
+    """POST `body` to `uri` once. Never raises for network trouble: it is in the result.
+
+    `timeout` bounds the whole attempt, from connecting to the last byte of the answer; an
+    answer still arriving when it runs out counts as a timeout, whatever its status.
+    """
     timeout = settings.SANDBOX_WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout
     started = time.perf_counter()
+    deadline = _Deadline(timeout)
+    _local.deadline = deadline
+    result: HttpResult | None = None
+    error = ""
+    deadline.start()
     try:
         # Redirects are not followed: like any non-2xx answer, a 3xx counts as a failure.
         with _session().post(
             uri, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
         ) as response:
             content = _read_limited(response)
-            return HttpResult(
+            result = HttpResult(
                 status_code=response.status_code,
                 response_headers={name.lower(): value for name, value in response.headers.items()},
                 response_body=content.decode("utf-8", errors="replace"),
-                latency_ms=(time.perf_counter() - started) * 1000,
             )
     except requests.Timeout:
-        error = f"timed out after {timeout:g} s"
+        pass
     except requests.ConnectionError as exc:
         error = f"connection failed: {_reason(exc)}"
     except requests.RequestException as exc:
         error = f"request failed: {_reason(exc)}"
-    return HttpResult(status_code=None, latency_ms=(time.perf_counter() - started) * 1000, error=error)
+    finally:
+        in_time = deadline.finish()
+        _local.deadline = None
+    latency_ms = (time.perf_counter() - started) * 1000
+    if result is not None and in_time:
+        result.latency_ms = latency_ms
+        return result
+    if not in_time or not error:
+        error = f"timed out after {timeout:g} s"
+    return HttpResult(status_code=None, latency_ms=latency_ms, error=error)
 
 
 def _reason(exc: Exception) -> str:

@@ -75,6 +75,9 @@ class Behaviour:
     failure_status: int = 500
     delay: float = 0.0
     body: bytes = b""
+    # Seconds between the bytes of the answer: each gap is short, the whole answer slow.
+    drip: float = 0.0
+    drip_headers: bool = False
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def next_status(self) -> int:
@@ -118,6 +121,8 @@ class Receiver:
         failure_status: int = 500,
         delay: float = 0.0,
         body: bytes = b"",
+        drip: float = 0.0,
+        drip_headers: bool = False,
         seed: int = 0,
     ) -> None:
         self.behaviour = Behaviour(
@@ -127,13 +132,14 @@ class Receiver:
             failure_status=failure_status,
             delay=delay,
             body=body,
+            drip=drip,
+            drip_headers=drip_headers,
             rng=random.Random(seed),
         )
 
-    def _decide(self) -> tuple[int, float, bytes]:
+    def _decide(self) -> tuple[int, Behaviour]:
         with self._changed:
-            behaviour = self.behaviour
-            return behaviour.next_status(), behaviour.delay, behaviour.body
+            return self.behaviour.next_status(), self.behaviour
 
     def _record(self, request: ReceivedRequest) -> None:
         with self._changed:
@@ -190,9 +196,9 @@ class Receiver:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 received_at, received_perf = time.time(), time.perf_counter()
-                status, delay, answer = receiver._decide()
-                if delay:
-                    time.sleep(delay)
+                status, behaviour = receiver._decide()
+                if behaviour.delay:
+                    time.sleep(behaviour.delay)
                 receiver._record(
                     ReceivedRequest(
                         method=self.command,
@@ -204,15 +210,32 @@ class Receiver:
                         status=status,
                     )
                 )
+                answer = behaviour.body
                 try:
+                    if behaviour.drip and behaviour.drip_headers:
+                        head = (
+                            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}\r\n"
+                            f"content-type: text/plain\r\ncontent-length: {len(answer)}\r\n\r\n"
+                        )
+                        self._drip(head.encode("latin-1") + answer, behaviour.drip)
+                        return
                     self.send_response(status)
                     self.send_header("content-type", "text/plain")
                     self.send_header("content-length", str(len(answer)))
                     self.end_headers()
-                    self.wfile.write(answer)
+                    if behaviour.drip:
+                        self._drip(answer, behaviour.drip)
+                    else:
+                        self.wfile.write(answer)
                 except OSError:
                     # The sender gave up (timeout) before the answer; nothing to tell it.
-                    pass
+                    self.close_connection = True
+
+            def _drip(self, data: bytes, gap: float) -> None:
+                for index in range(len(data)):
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(gap)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -3,6 +3,7 @@
 `claim_due()` and `attempt()` run in the test's thread and transaction; the HTTP is real.
 """
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -246,6 +247,28 @@ def test_a_receiver_slower_than_the_timeout_counts_as_a_failure(hooked: World, r
     claimed.refresh_from_db()
     assert claimed.status == DeliveryStatus.PENDING
     assert claimed.last_error == "timed out after 0.2 s"
+
+
+@override_settings(SANDBOX_WEBHOOK_TIMEOUT_SECONDS=0.3)
+@pytest.mark.parametrize("drip_headers", [False, True], ids=["body", "whole answer"])
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(
+    hooked: World, receiver: Receiver, drip_headers: bool
+) -> None:
+    # Every gap between two bytes is far below the timeout; the whole answer takes seconds.
+    receiver.respond_with(status=200, body=b"x" * 40, drip=0.05, drip_headers=drip_headers)
+    start_conversation(hooked)
+
+    [claimed] = claim_due(limit=1)
+    started = time.monotonic()
+    log = attempt(claimed)
+    elapsed = time.monotonic() - started
+
+    assert log.status_code is None
+    assert log.error == "timed out after 0.3 s"
+    assert elapsed < 0.3 + 0.5
+    claimed.refresh_from_db()
+    assert claimed.status == DeliveryStatus.PENDING
+    assert claimed.last_error == "timed out after 0.3 s"
 
 
 def test_an_unreachable_uri_is_logged_with_the_reason(world: World) -> None:
