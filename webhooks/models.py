@@ -20,8 +20,6 @@ class Webhook(models.Model):
     version = models.CharField(max_length=32, choices=WebhookVersion.choices, default=WebhookVersion.GATEWAY)
     # Echo the integration's own messages back as MESSAGE isEcho:true (8x8 does by default).
     echo = models.BooleanField(default=True)
-    # Outbound fault injection settings for this webhook (see webhooks.faults).
-    faults = models.JSONField(default=dict, blank=True)
     is_deleted = models.BooleanField(default=False)
     entity_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
