@@ -5,8 +5,8 @@ from typing import Any
 
 from conversations.models import Conversation
 from conversations.services.common import active_post_agent_assignment
-from webhooks.legacy_events import legacy_event, legacy_signed
-from webhooks.models import Event, Webhook
+from webhooks.legacy_events import legacy_event
+from webhooks.models import Event, Webhook, WebhookVersion
 
 
 def compact_json(payload: Any) -> str:
@@ -46,6 +46,15 @@ def body_for(webhook: Webhook, event: Event) -> str | None:
     return compact_json(payload)
 
 
+def signed_version(version: str) -> bool:
+    """Whether deliveries for a webhook of `version` carry the `x-8x8-signature`.
+
+    Signed notifications came with Chat API v2.0: v1.0 webhooks receive them unsigned,
+    every later version (v2.0, Chat Gateway v1.0) signed.
+    """
+    return version != WebhookVersion.LEGACY_V1
+
+
 def signed_for(webhook: Webhook) -> bool:
-    """Whether deliveries to `webhook` carry the `x-8x8-signature` (all but v1.0 webhooks)."""
-    return legacy_signed(webhook) if webhook.is_legacy else True
+    """Whether deliveries to `webhook` carry the `x-8x8-signature`."""
+    return signed_version(webhook.version)

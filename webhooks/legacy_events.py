@@ -14,7 +14,7 @@ facts at the same timestamp.
 from typing import Any
 
 from conversations.models import Agent
-from webhooks.models import Event, Webhook, WebhookVersion
+from webhooks.models import Event
 
 SYSTEM = "SYSTEM"
 AGENT = "AGENT"
@@ -70,8 +70,3 @@ def legacy_event(event: Event) -> dict[str, Any] | None:
             "message": _message_text(data),
         }
     return None
-
-
-def legacy_signed(webhook: Webhook) -> bool:
-    """Signed notifications came with v2.0; v1.0 webhooks receive them unsigned."""
-    return webhook.version != WebhookVersion.LEGACY_V1

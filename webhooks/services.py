@@ -9,8 +9,8 @@ from conversations.errors import InvalidTransition, WebhookVerificationFailed
 from conversations.models import Tenant
 from webhooks import payloads
 from webhooks.claims import lease_seconds
-from webhooks.fanout import compact_json
-from webhooks.models import Delivery, DeliveryStatus, Event, Webhook, WebhookVersion
+from webhooks.fanout import compact_json, signed_version
+from webhooks.models import Delivery, DeliveryStatus, Event, Webhook
 from webhooks.wakeup import notify_delivery_workers
 from webhooks.worker import attempt
 
@@ -31,22 +31,43 @@ def webhook_create(*, tenant: Tenant, name: str, uri: str, version: str) -> Webh
 
 
 def webhook_update(*, webhook: Webhook, name: str, uri: str, version: str) -> Webhook:
+    """Change a webhook. Its pending deliveries (first attempts and retries) go to the new URI.
+
+    Bodies already built stay as they are: a version change applies to events from now on.
+    A delivery in flight finishes its attempt against the URI it was claimed with.
+    """
+    now = timezone.now()
     with transaction.atomic():
         webhook.name = name
         webhook.uri = uri
         webhook.version = version
         webhook.entity_version += 1
-        webhook.updated_at = timezone.now()
+        webhook.updated_at = now
         webhook.save(update_fields=["name", "uri", "version", "entity_version", "updated_at"])
+        # The status filter re-checks under the row lock, so a delivery a worker has just
+        # claimed is left to that worker.
+        Delivery.objects.filter(webhook=webhook, status=DeliveryStatus.PENDING).exclude(uri=uri).update(
+            uri=uri, updated_at=now
+        )
         return webhook
 
 
 def webhook_delete(*, webhook: Webhook) -> None:
-    """Soft delete: the webhook disappears from the API; its delivery history stays readable."""
+    """Soft delete: the webhook disappears from the API; its delivery history stays readable.
+
+    Its pending deliveries will never be attempted again: they fail, naming the deletion.
+    """
+    now = timezone.now()
     with transaction.atomic():
         webhook.is_deleted = True
-        webhook.updated_at = timezone.now()
+        webhook.updated_at = now
         webhook.save(update_fields=["is_deleted", "updated_at"])
+        Delivery.objects.filter(webhook=webhook, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED,
+            claimed_until=None,
+            last_error=f"webhook {webhook.id} was deleted",
+            updated_at=now,
+        )
 
 
 def webhook_set_echo(*, webhook: Webhook, echo: bool) -> Webhook:
@@ -86,8 +107,7 @@ def _verify_delivery_record(*, tenant: Tenant, webhook: Webhook | None, uri: str
         webhook=webhook,
         uri=uri,
         body=compact_json(payload),
-        # v1.0 notifications predate signing; every later version is signed.
-        signed=version != WebhookVersion.LEGACY_V1,
+        signed=signed_version(version),
         next_attempt_at=event.created_at,
     )
 

@@ -30,7 +30,7 @@ from webhooks import wakeup
 from webhooks.claims import claim_due, due_state, finish_claim
 from webhooks.delivery import HttpResult, http_post
 from webhooks.keys import signer_current
-from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus
+from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
 from webhooks.signing import event_headers
 
 logger = logging.getLogger(__name__)
@@ -115,16 +115,30 @@ def _record(
             error=result.error,
             started_at=started_at,
         )
+        uri = delivery.uri
+        if status == DeliveryStatus.PENDING and delivery.webhook_id is not None:
+            # The webhook may have been changed or deleted during the attempt; the services
+            # left this delivery alone then because it was in flight. Its retry follows.
+            target = Webhook.objects.filter(pk=delivery.webhook_id).values_list("uri", "is_deleted").first()
+            if target is None or target[1]:
+                status, error = DeliveryStatus.FAILED, f"webhook {delivery.webhook_id} was deleted"
+            else:
+                uri = target[0]
         # Only the holder of the current claim moves the delivery on. If our lease ran out
         # and another worker re-claimed it (attempts moved on), this attempt is just logged.
-        finish_claim(
-            delivery,
-            status=status,
-            next_attempt_at=next_attempt_at,
-            status_code=result.status_code,
-            error=error,
-            now=now,
-        )
+        if (
+            finish_claim(
+                delivery,
+                status=status,
+                next_attempt_at=next_attempt_at,
+                status_code=result.status_code,
+                error=error,
+                now=now,
+            )
+            and uri != delivery.uri
+        ):
+            Delivery.objects.filter(pk=delivery.pk).update(uri=uri)
+            delivery.uri = uri
         # The stream's next first attempt, or this retry, may now be due: wake the workers.
         wakeup.notify_delivery_workers()
     delivery.status = status

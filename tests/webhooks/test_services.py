@@ -19,7 +19,9 @@ from webhooks.services import (
     deliveries_retry_now,
     delivery_resend,
     webhook_create,
+    webhook_delete,
     webhook_set_echo,
+    webhook_update,
     webhook_verify,
 )
 from webhooks.worker import attempt
@@ -227,6 +229,103 @@ def test_retry_now_makes_the_tenants_pending_retries_due(
         ).count()
         == 3
     )
+
+
+# --- update and delete ----------------------------------------------------------------------
+
+
+def test_updating_a_webhook_sends_its_pending_deliveries_to_the_new_uri(
+    hooked: World, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.respond_with(status=500)
+    conversation = start_conversation(hooked)
+    deliver_due()
+    message_post(conversation=conversation, author_type="user", text="later")
+    [in_flight] = claim_due(limit=1)
+    receiver.clear()
+    receiver.respond_with(status=200)
+
+    webhook_update(
+        webhook=hooked.webhook, name="moved", uri=receiver.url_for("moved"), version=hooked.webhook.version
+    )
+
+    moved = receiver.url_for("moved")
+    assert dict(Delivery.objects.values_list("id", "uri")) == {
+        **{pk: moved for pk in Delivery.objects.exclude(pk=in_flight.pk).values_list("id", flat=True)},
+        in_flight.pk: receiver.url,
+    }
+    attempt(in_flight)
+    deliveries_retry_now(tenant=hooked.tenant)
+    deliver_due()
+    assert sorted((r.path, r.retry) for r in receiver.snapshot()) == [
+        ("/hook", 0),
+        ("/moved", 1),
+        ("/moved", 1),
+        ("/moved", 1),
+    ]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+
+
+def test_deleting_a_webhook_fails_its_pending_deliveries_naming_the_deletion(
+    hooked: World, receiver: Receiver
+) -> None:
+    start_conversation(hooked)
+    [delivered] = claim_due(limit=1)
+    attempt(delivered)
+    [in_flight] = claim_due(limit=1)
+
+    webhook_delete(webhook=hooked.webhook)
+
+    reason = f"webhook {hooked.webhook.id} was deleted"
+    assert sorted(Delivery.objects.values_list("id", "status", "last_error")) == sorted(
+        [
+            (delivered.pk, DeliveryStatus.SUCCEEDED, ""),
+            (in_flight.pk, DeliveryStatus.IN_FLIGHT, ""),
+            *(
+                (pk, DeliveryStatus.FAILED, reason)
+                for pk in Delivery.objects.exclude(pk__in=[delivered.pk, in_flight.pk]).values_list(
+                    "id", flat=True
+                )
+            ),
+        ]
+    )
+    assert Delivery.objects.filter(status=DeliveryStatus.FAILED).count() == 1
+    assert claim_due() == []
+
+
+def test_a_delivery_in_flight_while_its_webhook_changes_retries_to_the_new_uri(
+    hooked: World, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.respond_with(status=500)
+    start_conversation(hooked)
+    [in_flight] = claim_due(limit=1)
+    moved = receiver.url_for("moved")
+    webhook_update(webhook=hooked.webhook, name="moved", uri=moved, version=hooked.webhook.version)
+
+    attempt(in_flight)
+
+    in_flight.refresh_from_db()
+    assert (in_flight.status, in_flight.uri) == (DeliveryStatus.PENDING, moved)
+
+
+def test_a_delivery_in_flight_while_its_webhook_is_deleted_is_not_retried(
+    hooked: World, receiver: Receiver
+) -> None:
+    receiver.respond_with(status=500)
+    start_conversation(hooked)
+    [in_flight] = claim_due(limit=1)
+    webhook_delete(webhook=hooked.webhook)
+
+    log = attempt(in_flight)
+
+    assert log.status_code == 500
+    in_flight.refresh_from_db()
+    assert (in_flight.status, in_flight.last_status_code, in_flight.last_error) == (
+        DeliveryStatus.FAILED,
+        500,
+        f"webhook {hooked.webhook.id} was deleted",
+    )
+    assert claim_due() == []
 
 
 # --- echo -----------------------------------------------------------------------------------
