@@ -14,11 +14,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from conversations.ws_routing import websocket_urlpatterns  # noqa: E402
 from gateway_sim.runtime import start_embedded_workers  # noqa: E402
+from gateway_sim.ws_security import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": SameOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
 
