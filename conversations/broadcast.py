@@ -1,6 +1,8 @@
 """Browser broadcasts: sent on the channel layer only after the transaction commits."""
 
+import asyncio
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -8,6 +10,12 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+# The server's event loop (Daphne runs it in the process's main thread), learnt the first
+# time a broadcast runs there. Threads of our own (the timer clock) hand their pushes to it:
+# the in-memory channel layer's queues belong to that loop, and putting into them from a
+# private loop is not thread-safe and is noticed late.
+_server_loop: asyncio.AbstractEventLoop | None = None
 
 
 async def _send(group: str, message: dict[str, Any]) -> None:
@@ -23,15 +31,27 @@ async def _send(group: str, message: dict[str, Any]) -> None:
 
 
 async def _send_all(groups: list[str], message: dict[str, Any]) -> None:
+    global _server_loop
+    if threading.current_thread() is threading.main_thread():
+        _server_loop = asyncio.get_running_loop()
     for group in groups:
         await _send(group, message)
+
+
+def _dispatch(groups: list[str], message: dict[str, Any]) -> None:
+    loop = _server_loop
+    if loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread():
+        # Fire and forget, in order: the loop runs scheduled callbacks first come, first served.
+        asyncio.run_coroutine_threadsafe(_send_all(groups, message), loop)
+        return
+    async_to_sync(_send_all)(groups, message)
 
 
 def broadcast_on_commit(groups: list[str], kind: str, payload: dict[str, Any]) -> None:
     """Send `{"type": "desk.push", "kind": kind, "payload": payload}` to each group after commit.
 
-    One hop into the event loop for all groups: each `async_to_sync` crossing costs about a
-    millisecond, and this runs for every event.
+    One hop into the event loop for all groups: each crossing costs about a millisecond,
+    and this runs for every event.
     """
     message = {"type": "desk.push", "kind": kind, "payload": payload}
-    transaction.on_commit(lambda: async_to_sync(_send_all)(groups, message))
+    transaction.on_commit(lambda: _dispatch(groups, message))
