@@ -3,7 +3,6 @@
 import json
 from typing import Any
 
-import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -12,7 +11,6 @@ from django.utils import timezone
 from conversations.attachment_links import presigned_url
 from conversations.models import Conversation
 from conversations.services.lifecycle import (
-    conversation_create,
     conversation_end_by_agent,
     conversation_transfer,
 )
@@ -188,22 +186,6 @@ def test_integration_messages_typing_and_updates_are_not_sent_to_v2(legacy: Lega
     assert [b["eventType"] for b in bodies(legacy.webhook)] == ["QUEUED", "AGENT_JOINED"]
     # The outbox still holds every Gateway event, for the console and Gateway webhooks.
     assert conversation.events.filter(type="ACTIVITY").count() == 2
-
-
-@pytest.mark.parametrize("version", ["v1.0", "v2.0"])
-def test_a_gateway_conversation_on_a_channel_with_a_v2_webhook_gets_flat_events(
-    legacy: LegacyWorld, version: str
-) -> None:
-    """The receiving webhook's version decides the format, whichever API made the conversation."""
-    legacy.webhook.version = version
-    legacy.webhook.save()
-
-    conversation = conversation_create(
-        tenant=legacy.world.tenant, channel_id=legacy.channel.id, user={"name": "G"}
-    )
-
-    assert [b["eventType"] for b in bodies(legacy.webhook)] == ["QUEUED"]
-    assert conversation.events.count() == 3
 
 
 def test_a_legacy_conversation_on_a_gateway_webhook_gets_gateway_events(legacy: LegacyWorld) -> None:
