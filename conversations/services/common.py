@@ -9,11 +9,13 @@ from typing import ParamSpec, TypeVar
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from conversations.errors import InvalidReference, NotFound
+from conversations.errors import InvalidReference, InvalidTransition, NotFound
 from conversations.models import (
+    Agent,
     AssignmentType,
     Conversation,
     Interaction,
+    InteractionStatus,
     Participant,
     ParticipantType,
     PostAgentAssignment,
@@ -167,3 +169,18 @@ def bot_participant_id(conversation: Conversation) -> str:
 def conversation_touch(conversation: Conversation, *fields: str) -> None:
     conversation.updated_at = timezone.now()
     conversation.save(update_fields=["updated_at", *fields])
+
+
+def agent_handling_required(conversation: Conversation, agent: Agent) -> Interaction:
+    """The conversation's open interaction, which `agent` must be handling."""
+    interaction = open_interaction(conversation)
+    if (
+        interaction is None
+        or interaction.status != InteractionStatus.WITH_AGENT
+        or interaction.agent_id != agent.pk
+    ):
+        raise InvalidTransition(
+            f"Agent {agent.public_id} is not handling conversation {conversation.id}.",
+            code="agent_not_in_conversation",
+        )
+    return interaction

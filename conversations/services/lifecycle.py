@@ -25,6 +25,7 @@ from conversations.models import (
 )
 from conversations.services.common import (
     active_post_agent_assignment,
+    agent_handling_required,
     assignment_set,
     conversation_lock,
     conversation_touch,
@@ -263,27 +264,13 @@ def _agent_leaves(conversation: Conversation, agent: Agent, *, moment: datetime)
     conversation.save(update_fields=["agent"])
 
 
-def _require_agent(conversation: Conversation, agent: Agent) -> Interaction:
-    interaction = open_interaction(conversation)
-    if (
-        interaction is None
-        or interaction.status != InteractionStatus.WITH_AGENT
-        or interaction.agent_id != agent.pk
-    ):
-        raise InvalidTransition(
-            f"Agent {agent.public_id} is not handling conversation {conversation.id}.",
-            code="agent_not_in_conversation",
-        )
-    return interaction
-
-
 @retry_on_conflict
 def conversation_transfer(*, conversation: Conversation, agent: Agent, queue_id: str) -> Conversation:
     """TRANSFER, MEMBERS_CHANGED agent left, CONVERSATION_UPDATE (queue), QUEUED."""
     moment = timezone.now()
     with transaction.atomic():
         conversation = conversation_lock(conversation.pk)
-        interaction = _require_agent(conversation, agent)
+        interaction = agent_handling_required(conversation, agent)
         queue = queue_resolve(conversation.tenant, queue_id)
         event_record(conversation=conversation, event_type="TRANSFER", data=None, moment=moment)
         _agent_leaves(conversation, agent, moment=moment)
@@ -302,7 +289,7 @@ def conversation_end_by_agent(*, conversation: Conversation, agent: Agent) -> Co
     moment = timezone.now()
     with transaction.atomic():
         conversation = conversation_lock(conversation.pk)
-        interaction = _require_agent(conversation, agent)
+        interaction = agent_handling_required(conversation, agent)
         _agent_leaves(conversation, agent, moment=moment)
         interaction.status = InteractionStatus.ENDED
         interaction.ended_at = moment

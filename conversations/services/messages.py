@@ -22,14 +22,13 @@ from conversations.models import (
     Card,
     Conversation,
     ConversationState,
-    InteractionStatus,
     Message,
     ParticipantType,
 )
 from conversations.services.common import (
+    agent_handling_required,
     bot_participant_id,
     conversation_lock,
-    open_interaction,
     participant_join,
     retry_on_conflict,
 )
@@ -153,7 +152,7 @@ def message_post(
     re-opens it (CONVERSATION_UPDATE active, QUEUED); to a script it drives the menu.
     """
     from conversations.services.lifecycle import conversation_reopen, post_agent_user_timer_restart
-    from conversations.services.scripts import script_handle_user_message
+    from conversations.services.scripts import script_handle_choice
 
     moment = timezone.now()
     with transaction.atomic():
@@ -193,7 +192,7 @@ def message_post(
             if conversation.state == ConversationState.IDLE:
                 conversation_reopen(conversation, moment=moment)
             elif conversation.assignment_type == AssignmentType.SCRIPT:
-                script_handle_user_message(conversation, text, moment=moment)
+                script_handle_choice(conversation, text, moment=moment)
         else:
             post_agent_user_timer_restart(conversation, moment=moment)
         return stored.message
@@ -212,21 +211,12 @@ def agent_message_send(
     moment = timezone.now()
     with transaction.atomic():
         conversation = conversation_lock(conversation.pk)
-        interaction = open_interaction(conversation)
         if conversation.state == ConversationState.IDLE:
             raise InvalidTransition(
                 f"Conversation {conversation.id} is idle; agents cannot post to it.",
                 code="conversation_idle",
             )
-        if (
-            interaction is None
-            or interaction.status != InteractionStatus.WITH_AGENT
-            or interaction.agent_id != agent.pk
-        ):
-            raise InvalidTransition(
-                f"Agent {agent.public_id} is not handling conversation {conversation.id}.",
-                code="agent_not_in_conversation",
-            )
+        agent_handling_required(conversation, agent)
         files = _attachments_of(conversation, [{"id": i} for i in attachment_ids])
         if not text.strip() and not files and not cards:
             raise InvalidReference("A message needs text, a file or a card.", field="text")

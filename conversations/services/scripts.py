@@ -88,10 +88,6 @@ def _match(script: Script, answer: str) -> dict[str, Any] | None:
     return None
 
 
-def script_handle_user_message(conversation: Conversation, text: str, *, moment: datetime) -> None:
-    script_handle_choice(conversation, text, moment=moment)
-
-
 def script_handle_choice(conversation: Conversation, answer: str, *, moment: datetime) -> None:
     """Route on a menu option (queue), answer it (reply), or repeat the menu (fallback)."""
     from conversations.services.routing import queue_into
