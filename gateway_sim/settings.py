@@ -154,6 +154,9 @@ LOGGING = {
 
 # --- Sandbox behaviour -------------------------------------------------------------------
 
+# Where `manage.py sandbox` (and `make run`) listens.
+SANDBOX_HOST = env_str("SANDBOX_HOST", "127.0.0.1")
+SANDBOX_PORT = env_int("SANDBOX_PORT", 8000, minimum=1)
 # The URL integrations use to reach the sandbox (attachment links in events, start-up banner).
 SANDBOX_PUBLIC_URL = env_str("SANDBOX_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Fixed seed for id generation: the same sequence of calls yields the same ids.

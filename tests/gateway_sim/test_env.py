@@ -115,6 +115,11 @@ def test_database_url_switches_to_postgresql_and_sqlite_urls_keep_the_sandboxs_o
     ("name", "value", "line"),
     [
         (
+            "SANDBOX_PORT",
+            "eighty",
+            "Chat Gateway Sandbox: configuration error: SANDBOX_PORT='eighty' is not a whole number",
+        ),
+        (
             "SANDBOX_AGENT_CAPACITY",
             "lots",
             "Chat Gateway Sandbox: configuration error: SANDBOX_AGENT_CAPACITY='lots' is not a whole number",

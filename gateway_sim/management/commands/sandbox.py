@@ -18,8 +18,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", help="YAML seed file used when the database is empty")
-        parser.add_argument("--host", default=os.environ.get("SANDBOX_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8000")))
+        parser.add_argument("--host", default=settings.SANDBOX_HOST)
+        parser.add_argument("--port", type=int, default=settings.SANDBOX_PORT)
         parser.add_argument("--no-serve", action="store_true", help="prepare and print, do not serve")
 
     def handle(self, *args: Any, **options: Any) -> None:
