@@ -12,9 +12,7 @@ from conversations.api.gateway.selectors import conversation_get, conversations_
 from conversations.models import AssignmentType, Conversation, Interaction
 from conversations.services.lifecycle import conversation_create, conversation_update
 from gateway_sim.hal import Listing, hal_collection, hal_page
-from webhooks.payloads import user_of
-
-USER_FIELDS = ("name", "userId", "email", "phone", "company", "caseId", "language")
+from webhooks.payloads import USER_FIELDS, user_of
 
 CONVERSATIONS = Listing(
     name="conversations",

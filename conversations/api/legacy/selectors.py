@@ -27,7 +27,7 @@ from conversations.models import (
 )
 from webhooks.models import Webhook, WebhookVersion
 
-LEGACY_VERSIONS = [WebhookVersion.LEGACY_V1, WebhookVersion.LEGACY_V2]
+LEGACY_VERSIONS = [WebhookVersion.LEGACY_V1.value, WebhookVersion.LEGACY_V2.value]
 
 M = TypeVar("M", bound=Model)
 

@@ -1,7 +1,6 @@
 """v2 request and response bodies, field by field (camelCase as on the wire)."""
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,21 +8,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from rest_framework import serializers
 
+from conversations.api.gateway.base import iso_timestamp
+from conversations.api.legacy.selectors import LEGACY_VERSIONS
 from conversations.models import Channel, Conversation, Interaction, Message, Participant
 from webhooks.models import Webhook, WebhookVersion
+from webhooks.payloads import epoch_ms
 
-LEGACY_VERSIONS = [WebhookVersion.LEGACY_V1.value, WebhookVersion.LEGACY_V2.value]
 MAX_CUSTOMER_PROPERTIES = 30
 # Keys stored in bounded columns: the display name, the participant's language
 # (Participant.language) and its id (Conversation.user_participant_id).
 CUSTOMER_MAX_LENGTHS = {"name": 256, "language": 16, "customerId": 128}
 MAX_HISTORY_MESSAGES = 200
 MAX_PAGE_SIZE = 1000
-
-
-def iso_ms(moment: datetime) -> str:
-    """ISO-8601 in UTC with milliseconds, as 8x8 writes it: 2020-08-05T11:55:00.592Z."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -240,10 +236,10 @@ class InteractionOutput(serializers.Serializer[Interaction]):
     endTime = serializers.SerializerMethodField()
 
     def get_startTime(self, interaction: Interaction) -> str:
-        return iso_ms(interaction.started_at)
+        return iso_timestamp(interaction.started_at)
 
     def get_endTime(self, interaction: Interaction) -> str | None:
-        return iso_ms(interaction.ended_at) if interaction.ended_at else None
+        return iso_timestamp(interaction.ended_at) if interaction.ended_at else None
 
     def to_representation(self, instance: Interaction) -> dict[str, Any]:
         data = dict(super().to_representation(instance))
@@ -261,7 +257,7 @@ class ConversationOutput(serializers.Serializer[Conversation]):
     interactions = InteractionOutput(many=True, source="interactions.all")
 
     def get_startTime(self, conversation: Conversation) -> str:
-        return iso_ms(conversation.created_at)
+        return iso_timestamp(conversation.created_at)
 
 
 class ConversationCreatedOutput(serializers.Serializer[Conversation]):
@@ -269,7 +265,7 @@ class ConversationCreatedOutput(serializers.Serializer[Conversation]):
     timestamp = serializers.SerializerMethodField()
 
     def get_timestamp(self, conversation: Conversation) -> int:
-        return int(conversation.created_at.timestamp() * 1000)
+        return epoch_ms(conversation.created_at)
 
 
 class ParticipantOutput(serializers.Serializer[Participant]):
