@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.errors import InvalidTransition, WebhookVerificationFailed
+from conversations.errors import InvalidTransition, PreconditionFailed, WebhookVerificationFailed
 from conversations.models import Tenant
 from webhooks import payloads
 from webhooks.claims import lease_seconds
@@ -30,14 +30,27 @@ def webhook_create(*, tenant: Tenant, name: str, uri: str, version: str) -> Webh
         return webhook
 
 
-def webhook_update(*, webhook: Webhook, name: str, uri: str, version: str) -> Webhook:
+def webhook_update(
+    *, webhook: Webhook, name: str, uri: str, version: str, expected_version: int | None = None
+) -> Webhook:
     """Change a webhook. Its pending deliveries (first attempts and retries) go to the new URI.
 
     Bodies already built stay as they are: a version change applies to events from now on.
     A delivery in flight finishes its attempt against the URI it was claimed with.
+    `expected_version` (a v2 `If-Match`) must be the stored entity version, else PreconditionFailed.
     """
     now = timezone.now()
     with transaction.atomic():
+        if expected_version is not None:
+            # The check and the write happen under one row lock, so two clients holding the
+            # same version cannot both succeed.
+            webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+            if webhook.entity_version != expected_version:
+                raise PreconditionFailed(
+                    f"WebHook {webhook.id} is at version {webhook.entity_version}; "
+                    f"If-Match named version {expected_version}.",
+                    field="If-Match",
+                )
         webhook.name = name
         webhook.uri = uri
         webhook.version = version
