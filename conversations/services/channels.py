@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from conversations.errors import InvalidReference
+from conversations.errors import InvalidReference, PreconditionFailed
 from conversations.models import ApiFlavour, Channel, Queue, Tenant
 from conversations.services.common import queue_resolve
 from webhooks.models import Webhook, WebhookVersion
@@ -61,11 +61,30 @@ def channel_create(
 
 
 def channel_update(
-    *, channel: Channel, name: str, webhook_id: str, queue_id: str, channel_type: str = CHAT_API
+    *,
+    channel: Channel,
+    name: str,
+    webhook_id: str,
+    queue_id: str,
+    channel_type: str = CHAT_API,
+    expected_version: int | None = None,
 ) -> Channel:
-    """Full replace (PUT). Existing conversations keep the channel; new events go to the new webhook."""
+    """Full replace (PUT). Existing conversations keep the channel; new events go to the new webhook.
+
+    `expected_version` (a v2 `If-Match`) must be the stored version, else PreconditionFailed.
+    """
     _require_chat_api(channel_type)
     with transaction.atomic():
+        if expected_version is not None:
+            # The check and the write happen under one row lock, so two clients holding the
+            # same version cannot both succeed.
+            channel = Channel.objects.select_for_update().select_related("tenant").get(pk=channel.pk)
+            if channel.version != expected_version:
+                raise PreconditionFailed(
+                    f"Channel {channel.id} is at version {channel.version}; "
+                    f"If-Match named version {expected_version}.",
+                    field="If-Match",
+                )
         channel.webhook = _webhook_resolve(channel.tenant, webhook_id, channel.api)
         channel.routing_queue = _routing_queue(channel.tenant, queue_id)
         channel.name = name

@@ -4,12 +4,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conversations.errors import PreconditionFailed
 from tests.factories import WebhookFactory
 from tests.legacy.conftest import LegacyWorld
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.verifier import verify_signature
 from webhooks.keys import signing_key_public
 from webhooks.models import Delivery, Webhook
+from webhooks.services import webhook_update
 
 
 def test_it_lists_only_the_tenants_v2_webhooks_in_a_plain_page(legacy: LegacyWorld) -> None:
@@ -216,6 +218,20 @@ def test_a_stale_if_match_is_412_and_changes_nothing(legacy: LegacyWorld) -> Non
     }
     legacy.webhook.refresh_from_db()
     assert legacy.webhook.name == "Renamed"
+
+
+def test_the_update_service_checks_the_stored_version_not_the_callers_copy(legacy: LegacyWorld) -> None:
+    stale = Webhook.objects.get(pk=legacy.webhook.pk)
+    webhook_update(webhook=legacy.webhook, name="First", uri="https://example.com/1", version="v2.0")
+
+    with pytest.raises(PreconditionFailed) as refused:
+        webhook_update(
+            webhook=stale, name="Second", uri="https://example.com/2", version="v2.0", expected_version=1
+        )
+
+    assert refused.value.field == "If-Match"
+    stored = Webhook.objects.get(pk=legacy.webhook.pk)
+    assert (stored.name, stored.uri, stored.entity_version) == ("First", "https://example.com/1", 2)
 
 
 def test_a_non_numeric_if_match_is_a_constraint_violation(legacy: LegacyWorld) -> None:

@@ -1,14 +1,13 @@
 """`/vcc/{region}/chat/v2/tenant/{tenant-id}/channels`: CRUD of v2 Chat API channels."""
 
-from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations.api.legacy.base import LegacyView
-from conversations.api.legacy.preconditions import etag, if_match, version_check
+from conversations.api.legacy.preconditions import etag, if_match
 from conversations.api.legacy.selectors import legacy_channel_get, legacy_channels, page_of
 from conversations.api.legacy.serializers import ChannelInput, ChannelOutput, PageQuery, dump_many
-from conversations.models import ApiFlavour, Channel
+from conversations.models import ApiFlavour
 from conversations.services.channels import channel_create, channel_delete, channel_update
 from gateway_sim.errors_legacy import ErrorStyle
 
@@ -49,18 +48,13 @@ class ChannelDetailView(LegacyView):
         body = ChannelInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        # The version check and the write happen under one row lock, so two clients
-        # holding the same version cannot both succeed.
-        with transaction.atomic():
-            channel = legacy_channel_get(self.tenant, channel_id)
-            locked = Channel.objects.select_for_update().select_related("tenant").get(pk=channel.pk)
-            version_check(kind="Channel", entity_id=locked.id, stored=locked.version, expected=expected)
-            channel = channel_update(
-                channel=locked,
-                name=data["name"],
-                webhook_id=data["webHookId"],
-                queue_id=data["routingOptions"]["id"],
-            )
+        channel = channel_update(
+            channel=legacy_channel_get(self.tenant, channel_id),
+            name=data["name"],
+            webhook_id=data["webHookId"],
+            queue_id=data["routingOptions"]["id"],
+            expected_version=expected,
+        )
         return Response(ChannelOutput(channel).data, headers=etag(channel.version))
 
     def delete(self, request: Request, region: str, tenant_id: str, channel_id: str) -> Response:

@@ -3,8 +3,6 @@
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from conversations.errors import PreconditionFailed
-
 
 def if_match(request: Request) -> int | None:
     """The version named by `If-Match` (`3`, `"3"` and `W/"3"` all read as 3), None if absent."""
@@ -15,14 +13,6 @@ def if_match(request: Request) -> int | None:
     if not value.isdigit():
         raise serializers.ValidationError({"If-Match": ["Must be the entity version, a whole number."]})
     return int(value)
-
-
-def version_check(*, kind: str, entity_id: str, stored: int, expected: int | None) -> None:
-    if expected is not None and expected != stored:
-        raise PreconditionFailed(
-            f"{kind} {entity_id} is at version {stored}; If-Match named version {expected}.",
-            field="If-Match",
-        )
 
 
 def etag(version: int) -> dict[str, str]:

@@ -1,11 +1,10 @@
 """`/vcc/{region}/chat/v2/tenant/{tenant-id}/web-hooks`: CRUD of v1.0/v2.0 webhooks."""
 
-from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations.api.legacy.base import LegacyView
-from conversations.api.legacy.preconditions import etag, if_match, version_check
+from conversations.api.legacy.preconditions import etag, if_match
 from conversations.api.legacy.selectors import legacy_webhook_get, legacy_webhooks, page_of
 from conversations.api.legacy.serializers import (
     PageQuery,
@@ -14,7 +13,6 @@ from conversations.api.legacy.serializers import (
     WebhookVerifyInput,
     dump_many,
 )
-from webhooks.models import Webhook
 from webhooks.services import webhook_create, webhook_delete, webhook_update, webhook_verify
 
 
@@ -41,15 +39,11 @@ class WebhookDetailView(LegacyView):
         expected = if_match(request)
         body = WebhookInput(data=request.data)
         body.is_valid(raise_exception=True)
-        # The version check and the write happen under one row lock, so two clients
-        # holding the same version cannot both succeed.
-        with transaction.atomic():
-            webhook = legacy_webhook_get(self.tenant, webhook_id)
-            locked = Webhook.objects.select_for_update().get(pk=webhook.pk)
-            version_check(
-                kind="WebHook", entity_id=locked.id, stored=locked.entity_version, expected=expected
-            )
-            webhook = webhook_update(webhook=locked, **body.validated_data)
+        webhook = webhook_update(
+            webhook=legacy_webhook_get(self.tenant, webhook_id),
+            expected_version=expected,
+            **body.validated_data,
+        )
         return Response(WebhookOutput(webhook).data, headers=etag(webhook.entity_version))
 
     def delete(self, request: Request, region: str, tenant_id: str, webhook_id: str) -> Response:
