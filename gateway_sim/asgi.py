@@ -23,5 +23,4 @@ application = ProtocolTypeRouter(
     }
 )
 
-if os.environ.get("SANDBOX_NO_WORKERS") != "1":
-    start_embedded_workers()
+start_embedded_workers()
