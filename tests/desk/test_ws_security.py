@@ -18,7 +18,7 @@ WAIT = 2
 @pytest.fixture
 def application(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The sandbox's real ASGI application, without its background workers."""
-    monkeypatch.setenv("SANDBOX_NO_WORKERS", "1")
+    monkeypatch.setattr("gateway_sim.runtime.start_embedded_workers", lambda: None)
     return importlib.import_module("gateway_sim.asgi").application
 
 
