@@ -1,19 +1,22 @@
 """The agent desktop's WebSocket: one connection per open desk (an agent may have several).
 
 Frames from the browser are `{"type": ..., "ref": ...}` actions; each calls one service.
-The server answers `ack` or `error` (with the domain message) for the `ref`, and pushes the
+The server answers `ack` or `error` (with the domain message) for the `ref`. A `send` may
+carry a `clientId`: the message is posted once per id, and its `ack` repeats the id (with
+`repeated: true` when an earlier send had already posted it). The server also pushes the
 desk's state: a `snapshot` on connect and on `resync`, a `chat` when a chat lands on the
 desk, and every broadcast (`push`) of the agent's and its chats' groups.
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conversations.desk import actions, selectors
+from conversations.desk.sends import SendRegistry
 from conversations.errors import DomainError
 from conversations.groups import agent_group, conversation_group
 
@@ -22,6 +25,11 @@ logger = logging.getLogger(__name__)
 # Close code telling the desktop not to reconnect: the agent does not exist.
 CLOSE_UNKNOWN_AGENT = 4404
 CARD_ACTIONS = {"quickReply/action", "adaptiveCard/action"}
+CLIENT_ID_MAX_LENGTH = 100
+# Shared by every desk in this process: a retry arrives on a new connection.
+sends = SendRegistry()
+
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
 class BadFrame(DomainError):
@@ -138,7 +146,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             handler = self.handlers().get(str(content.get("type")))
             if handler is None:
                 raise BadFrame(f"Unknown frame type {content.get('type')!r}.", field="type")
-            await handler(content)
+            answer = await handler(content)
         except DomainError as error:
             await self.send_json({"type": "error", "ref": ref, "code": error.code, "message": error.message})
             return
@@ -149,9 +157,9 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         if ref is not None:
-            await self.send_json({"type": "ack", "ref": ref})
+            await self.send_json({"type": "ack", "ref": ref, **(answer or {})})
 
-    def handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+    def handlers(self) -> dict[str, Handler]:
         return {
             "set_status": self.on_set_status,
             "accept": self.on_accept,
@@ -173,12 +181,26 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def on_reject(self, content: dict[str, Any]) -> None:
         await database_sync_to_async(actions.reject)(self.agent_pk, _text(content, "offerId"))
 
-    async def on_send(self, content: dict[str, Any]) -> None:
+    async def on_send(self, content: dict[str, Any]) -> dict[str, Any] | None:
         ids = content.get("attachmentIds") or []
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise BadFrame("attachmentIds must be a list of attachment ids.", field="attachmentIds")
         text = _text(content, "text", required=False)
-        await database_sync_to_async(actions.send)(self.agent_pk, _text(content, "conversationId"), text, ids)
+        conversation_id = _text(content, "conversationId")
+        client_id = content.get("clientId")
+        if client_id is None:
+            await database_sync_to_async(actions.send)(self.agent_pk, conversation_id, text, ids)
+            return None
+        if not isinstance(client_id, str) or not client_id or len(client_id) > CLIENT_ID_MAX_LENGTH:
+            raise BadFrame(
+                f"clientId must be a string of 1 to {CLIENT_ID_MAX_LENGTH} characters.", field="clientId"
+            )
+
+        def send() -> Coroutine[Any, Any, str]:
+            return database_sync_to_async(actions.send)(self.agent_pk, conversation_id, text, ids)
+
+        _, repeated = await sends.once(self.agent_pk, client_id, send)
+        return {"clientId": client_id, "repeated": repeated}
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         await database_sync_to_async(actions.typing)(

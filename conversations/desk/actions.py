@@ -42,14 +42,16 @@ def reject(agent_pk: int, offer_id: str) -> None:
     offer_reject(offer_id=offer_id, agent=_agent(agent_pk))
 
 
-def send(agent_pk: int, conversation_id: str, text: str, attachment_ids: list[str]) -> None:
+def send(agent_pk: int, conversation_id: str, text: str, attachment_ids: list[str]) -> str:
+    """Posts the agent's message; returns its id."""
     agent = _agent(agent_pk)
-    agent_message_send(
+    message = agent_message_send(
         conversation=_conversation(agent, conversation_id),
         agent=agent,
         text=text,
         attachment_ids=attachment_ids,
     )
+    return message.id
 
 
 def typing(agent_pk: int, conversation_id: str, is_typing: bool) -> None:

@@ -1,11 +1,13 @@
 """A dropped WebSocket: the desk reconnects by itself, resyncs, and loses nothing typed."""
 
+import json
 import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, WebSocketRoute, expect
 
+from conversations.models import Message
 from tests.browser.helpers import WAIT_MS, Desktop, Integration, events_of, orm
 from tests.factories import World, world_create
 from tests.live import LiveSandbox
@@ -108,4 +110,77 @@ def test_a_reload_rebuilds_the_desk_from_the_server(
     expect(anna.get("message")).to_have_value("Half written")
     expect(anna.timeline()).to_contain_text("Unread one")
     expect(anna.chat_item("First").get_by_test_id("unread")).to_have_count(0)
+    anna.close()
+
+
+def is_message(frame: dict[str, Any]) -> bool:
+    return frame.get("kind") == "event" and frame["payload"]["eventType"] == "MESSAGE"
+
+
+class AnswerLosingLine:
+    """Passes the desk's WebSocket through, but drops it once a `send` is posted, before the page hears of it.
+
+    Either the send's answer or its MESSAGE event may come first; the line is cut on whichever does.
+    """
+
+    def __init__(self) -> None:
+        self.sends: set[Any] = set()
+        self.armed = True
+
+    def handle(self, route: WebSocketRoute) -> None:
+        server = route.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "send":
+                self.sends.add(frame["ref"])
+            server.send(message)
+
+        cut = False
+
+        def from_server(message: str | bytes) -> None:
+            nonlocal cut
+            frame = json.loads(message)
+            if self.armed and self.sends and (frame.get("ref") in self.sends or is_message(frame)):
+                self.armed = False
+                cut = True
+                server.close()
+                route.close(code=1012, reason="dropped")
+            # Frames already on their way when the line was cut are lost with it.
+            if not cut:
+                route.send(message)
+
+        route.on_message(from_page)
+        server.on_message(from_server)
+
+
+def agent_texts(conversation_id: str) -> list[str]:
+    return list(
+        Message.objects.filter(conversation_id=conversation_id, author_type="agent").values_list(
+            "text", flat=True
+        )
+    )
+
+
+def test_a_message_whose_answer_was_lost_is_posted_once(
+    live_sandbox: LiveSandbox, receiver: Receiver, browser: Browser
+) -> None:
+    world = orm(one_agent, receiver.url)
+    integration = Integration(live_sandbox, world.api_key.key, world.tenant.id)
+    anna = Desktop(browser, live_sandbox, world.tenant.id, "agent-anna")
+    line = AnswerLosingLine()
+    anna.page.route_web_socket(re.compile(r"/ws/desk/"), line.handle)
+    anna.open()
+    conversation_id = integration.create_conversation(world.channel.id, {"name": "Maria Silva"})
+    anna.offer("Maria Silva").get_by_role("button", name="Accept").click()
+    expect(anna.get("chat-name")).to_have_text("Maria Silva")
+
+    anna.get("message").fill("Only once")
+    anna.get("message").press("Enter")
+
+    anna.expect_live()
+    expect(anna.timeline().locator(".msg-pending")).to_have_count(0, timeout=WAIT_MS)
+    expect(anna.timeline().locator(".msg-mine .msg-text")).to_have_text(["Only once"])
+    assert not line.armed
+    assert orm(agent_texts, conversation_id) == ["Only once"]
     anna.close()

@@ -183,6 +183,53 @@ async def test_the_agent_types_and_sends_and_sees_the_events(world: World, desk:
     assert await desk.pushes(1) == [("event", ("MESSAGE", "agent", False, "Hello\nthere"))]
 
 
+@database_sync_to_async
+def agent_texts(conversation: Conversation) -> list[str]:
+    return list(conversation.messages.filter(author_type="agent").values_list("text", flat=True))
+
+
+async def test_a_message_resent_after_a_reconnect_is_posted_once(world: World, desk: Desk) -> None:
+    conversation = await accepted(world, desk)
+    frame = {"type": "send", "conversationId": conversation.id, "text": "Once", "clientId": "c-1"}
+    assert await desk.request(**frame) == {"type": "ack", "ref": 2, "clientId": "c-1", "repeated": False}
+    assert await desk.pushes(1) == [("event", ("MESSAGE", "agent", False, "Once"))]
+    # The ack never reached the page: it reconnects and sends the same message again.
+    await desk.communicator.disconnect()
+    again, _ = await open_desk(world.tenant.id, "agent-anna")
+
+    answer = await again.request(**frame)
+
+    assert answer == {"type": "ack", "ref": 1, "clientId": "c-1", "repeated": True}
+    await again.assert_quiet()
+    assert await agent_texts(conversation) == ["Once"]
+    await again.communicator.disconnect()
+
+
+async def test_messages_with_different_client_ids_are_all_posted(world: World, desk: Desk) -> None:
+    conversation = await accepted(world, desk)
+
+    for ref, client_id in enumerate(["c-1", "c-2"], start=2):
+        answer = await desk.request(
+            type="send", conversationId=conversation.id, text="Same", clientId=client_id
+        )
+        assert answer == {"type": "ack", "ref": ref, "clientId": client_id, "repeated": False}
+        assert await desk.pushes(1) == [("event", ("MESSAGE", "agent", False, "Same"))]
+
+    assert await agent_texts(conversation) == ["Same", "Same"]
+
+
+async def test_a_refused_message_can_be_sent_again_with_its_client_id(world: World, desk: Desk) -> None:
+    conversation = await create_conversation(world)
+    await desk.pushes(1)
+    frame = {"type": "send", "conversationId": conversation.id, "text": "Hi", "clientId": "c-1"}
+    assert (await desk.request(**frame))["code"] == "agent_not_in_conversation"
+    await desk.request(type="accept", offerId=(await pending_offer(conversation)).id)
+    await desk.pushes(2)
+
+    assert await desk.request(**frame) == {"type": "ack", "ref": 3, "clientId": "c-1", "repeated": False}
+    assert await agent_texts(conversation) == ["Hi"]
+
+
 async def test_the_integrations_messages_typing_and_card_choices_reach_the_desk(
     world: World, desk: Desk
 ) -> None:
@@ -292,6 +339,11 @@ async def test_a_refused_action_answers_with_the_domain_message_and_the_socket_s
             {"type": "send", "conversationId": "c", "attachmentIds": "a"},
             "invalid_frame",
             "attachmentIds must be a list of attachment ids.",
+        ),
+        (
+            {"type": "send", "conversationId": "c", "text": "Hi", "clientId": ""},
+            "invalid_frame",
+            "clientId must be a string of 1 to 100 characters.",
         ),
         (
             {"type": "transfer", "conversationId": "nope", "queueId": "1"},

@@ -2,6 +2,10 @@
 //
 // Nothing typed is lost silently: drafts survive switching chats and reloads, and a message
 // sent while the connection is down waits, visibly, until the desk is back.
+//
+// Nothing is posted twice either: a message whose answer was lost with the connection may
+// or may not have been posted, so it is sent again with the same client id, and the
+// server posts each client id once (answering a repeat with `repeated: true`).
 
 import { clear, el, fileSize } from "./dom.js";
 
@@ -9,6 +13,12 @@ import { clear, el, fileSize } from "./dom.js";
 const TYPING_IDLE_MS = 2500;
 // An acknowledged message whose event has not arrived by then is fetched with a resync.
 const SETTLE_MS = 4000;
+
+// Random in every context (crypto.randomUUID needs HTTPS or localhost).
+function clientId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export class Composer {
   constructor(refs, store, actions, config) {
@@ -166,6 +176,7 @@ export class Composer {
     this.stopTyping();
     const item = {
       ref: `m${this.nextRef++}`,
+      clientId: clientId(),
       text,
       attachmentIds: ready.map((u) => u.id),
       files: ready.map((u) => u.name),
@@ -191,12 +202,18 @@ export class Composer {
     if (!this.actions.isOpen()) return;
     this.store.updatePending(chatId, item.ref, { state: "sending" });
     try {
-      await this.actions.request({
+      const answer = await this.actions.request({
         type: "send",
         conversationId: chatId,
+        clientId: item.clientId,
         text: item.text,
         attachmentIds: item.attachmentIds,
       });
+      if (answer.repeated) {
+        // Posted before the connection dropped: the chat already has it, or its event is coming.
+        this.store.removePending(chatId, item.ref);
+        return;
+      }
       this.store.updatePending(chatId, item.ref, { state: "sent" });
       setTimeout(() => this.settle(chatId, item), SETTLE_MS);
     } catch (error) {
