@@ -1,15 +1,18 @@
 """The agent desktop's pages. Plumbing only: validate, call one service or selector, render."""
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from conversations.desk import selectors
 from conversations.desk.forms import AgentCreateForm, AttachmentUploadForm
-from conversations.errors import DomainError, NotFound
+from conversations.errors import AccessDenied, DomainError, InvalidReference, NotFound
 from conversations.models import AgentStatus, Tenant
 from conversations.services.agents import agent_create
 from conversations.services.messages import attachment_create
@@ -95,28 +98,66 @@ def desk_page(request: HttpRequest, tenant_id: str, agent_id: str) -> HttpRespon
     return response
 
 
-def _error(error: DomainError, status: int) -> JsonResponse:
-    return JsonResponse({"code": error.code, "message": error.message}, status=status)
+class MethodNotAllowed(DomainError):
+    code = "method_not_allowed"
 
 
-@require_POST
+# The upload answers every failure as JSON, since the desk shows its message; first match wins.
+UPLOAD_ERROR_STATUSES: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (MethodNotAllowed, 405),
+    (AccessDenied, 403),
+    (DomainError, 400),
+)
+
+
+def _upload_error(error: DomainError) -> JsonResponse:
+    status = next(code for kind, code in UPLOAD_ERROR_STATUSES if isinstance(error, kind))
+    response = JsonResponse({"code": error.code, "message": error.message}, status=status)
+    if status == 405:
+        response["Allow"] = "POST"
+    return response
+
+
+def _no_response(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
+# The CSRF check runs inside the upload view so that a refusal is JSON too (the
+# middleware's refusal is an HTML page). It is the middleware's own check.
+_csrf = CsrfViewMiddleware(_no_response)
+
+
+def _check_upload_request(request: HttpRequest) -> None:
+    if request.method != "POST":
+        raise MethodNotAllowed("Uploads are sent with POST.")
+    try:
+        # Reading FILES parses the body here, before the CSRF check reads it, so a broken
+        # body is refused as such rather than as an HTML error page.
+        request.FILES  # noqa: B018
+    except (MultiPartParserError, SuspiciousOperation, BadRequest, UnreadablePostError):
+        raise DomainError("The upload could not be read.") from None
+    if _csrf.process_view(request, _no_response, (), {}) is not None:
+        raise AccessDenied("The page's security token is missing or expired; reload the desk.")
+
+
+@csrf_exempt
 def desk_upload(request: HttpRequest, tenant_id: str, agent_id: str, conversation_id: str) -> JsonResponse:
     """Store a file the agent attaches; the desk then sends it in a message by its id."""
-    agent = selectors.desk_agent(tenant_id, agent_id)
-    if agent is None:
-        return _error(NotFound("Agent", agent_id), 404)
-    form = AttachmentUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return JsonResponse({"code": "invalid_parameter", "message": "Choose a file to send."}, status=400)
     try:
+        _check_upload_request(request)
+        agent = selectors.desk_agent(tenant_id, agent_id)
+        if agent is None:
+            raise NotFound("Agent", agent_id)
+        form = AttachmentUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise InvalidReference("Choose a file to send.", field="file")
         conversation = selectors.desk_conversation(agent, conversation_id)
         attachment = attachment_create(
             conversation=conversation, author_type="agent", upload=form.cleaned_data["file"]
         )
-    except NotFound as error:
-        return _error(error, 404)
     except DomainError as error:
-        return _error(error, 400)
+        return _upload_error(error)
     return JsonResponse(
         {
             "id": attachment.id,

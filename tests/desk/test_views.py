@@ -200,4 +200,63 @@ def test_an_upload_without_the_csrf_token_is_refused(world: World) -> None:
     )
 
     assert response.status_code == 403
+    assert response.json() == {
+        "code": "access_denied",
+        "message": "The page's security token is missing or expired; reload the desk.",
+    }
     assert not Attachment.objects.exists()
+
+
+def test_an_upload_by_get_is_refused_as_json(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+
+    response = client.get(f"/desk/{world.tenant.id}/agent-anna/conversations/{conversation_id}/attachments")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json() == {"code": "method_not_allowed", "message": "Uploads are sent with POST."}
+
+
+def test_an_unreadable_upload_body_is_refused_as_json(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+
+    response = client.generic(
+        "POST",
+        f"/desk/{world.tenant.id}/agent-anna/conversations/{conversation_id}/attachments",
+        b"not multipart",
+        content_type="multipart/form-data; boundary=",
+        HTTP_X_CSRFTOKEN=csrf(client),
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid_request", "message": "The upload could not be read."}
+    assert not Attachment.objects.exists()
+
+
+def test_an_upload_without_a_file_is_refused(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+
+    response = client.post(
+        f"/desk/{world.tenant.id}/agent-anna/conversations/{conversation_id}/attachments",
+        {},
+        HTTP_X_CSRFTOKEN=csrf(client),
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid_parameter", "message": "Choose a file to send."}
+
+
+def test_an_upload_for_an_unknown_agent_is_not_found(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+
+    response = client.post(
+        f"/desk/{world.tenant.id}/nobody/conversations/{conversation_id}/attachments",
+        {"file": SimpleUploadedFile("a.txt", b"x")},
+        HTTP_X_CSRFTOKEN=csrf(client),
+    )
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "code": "resource_not_found",
+        "message": "Entity of type Agent with id nobody was not found.",
+    }
