@@ -12,7 +12,6 @@ from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from conversations.attachment_links import presigned_url
-from conversations.errors import InvalidTransition, NotFound
 from conversations.models import (
     Agent,
     Card,
@@ -57,19 +56,6 @@ def desk_open_conversation_ids(agent_pk: int) -> list[str]:
         .order_by("started_at")
         .values_list("conversation_id", flat=True)
     )
-
-
-def desk_conversation(agent: Agent, conversation_id: str) -> Conversation:
-    """A conversation the agent is handling now (uploads and actions need one)."""
-    conversation = Conversation.objects.filter(pk=conversation_id.strip(), tenant_id=agent.tenant_id).first()
-    if conversation is None:
-        raise NotFound("Conversation", conversation_id)
-    if conversation.agent_id != agent.pk:
-        raise InvalidTransition(
-            f"Agent {agent.public_id} is not handling conversation {conversation.id}.",
-            code="agent_not_in_conversation",
-        )
-    return conversation
 
 
 def _ms(moment: Any) -> int | None:

@@ -15,7 +15,7 @@ from conversations.desk.forms import AgentCreateForm, AttachmentUploadForm
 from conversations.errors import AccessDenied, DomainError, InvalidReference, NotFound
 from conversations.models import AgentStatus, Tenant
 from conversations.services.agents import agent_create
-from conversations.services.messages import attachment_create
+from conversations.services.messages import agent_attachment_create
 
 # The desk renders text from integrations and users; this policy keeps any markup that
 # slipped through inert (no inline or foreign scripts). Images may come from anywhere,
@@ -152,9 +152,8 @@ def desk_upload(request: HttpRequest, tenant_id: str, agent_id: str, conversatio
         form = AttachmentUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             raise InvalidReference("Choose a file to send.", field="file")
-        conversation = selectors.desk_conversation(agent, conversation_id)
-        attachment = attachment_create(
-            conversation=conversation, author_type="agent", upload=form.cleaned_data["file"]
+        attachment = agent_attachment_create(
+            agent=agent, conversation_id=conversation_id, upload=form.cleaned_data["file"]
         )
     except DomainError as error:
         return _upload_error(error)

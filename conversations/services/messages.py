@@ -351,6 +351,17 @@ def attachment_create(*, conversation: Conversation, author_type: str, upload: U
         return attachment
 
 
+def agent_attachment_create(*, agent: Agent, conversation_id: str, upload: UploadedFile) -> Attachment:
+    """A file the agent attaches to a chat they are handling; a message then sends it by id."""
+    conversation = Conversation.objects.filter(pk=conversation_id.strip(), tenant_id=agent.tenant_id).first()
+    if conversation is None:
+        raise NotFound("Conversation", conversation_id)
+    with transaction.atomic():
+        agent_handling_required(conversation, agent)
+    # Stored outside the check's transaction: writing a large file must not hold the lock.
+    return attachment_create(conversation=conversation, author_type=ParticipantType.AGENT, upload=upload)
+
+
 def card_get(*, conversation: Conversation, card_id: str) -> Card:
     card = (
         Card.objects.select_related("message")
