@@ -68,7 +68,9 @@ def database_url(settings_dict: dict[str, Any]) -> str:
 
 
 def sandbox_process_env(**overrides: str) -> dict[str, str]:
-    env = dict(os.environ)
+    # Its own in-memory channel layer: with a shared Redis layer, its pushes would reach the
+    # test process's consumers.
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env.update(
         {
             "DATABASE_URL": database_url(connection.settings_dict),
@@ -168,9 +170,14 @@ def stop_sandbox(sandbox: LiveSandbox) -> None:
     sandbox.log_path.unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_sandbox(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveSandbox]:
-    """One sandbox server for the whole test session, sharing the test database."""
+    """A sandbox server for one test module, sharing the test database.
+
+    Per module, not per session: its timer clock and delivery worker act on every row of
+    the shared database, so it must not outlive the tests that use it (on PostgreSQL its
+    writes would deadlock with a later test's flush).
+    """
     with django_db_blocker.unblock():
         sandbox = start_sandbox()
     yield sandbox
