@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 # the in-memory channel layer's queues belong to that loop, and putting into them from a
 # private loop is not thread-safe and is noticed late.
 _server_loop: asyncio.AbstractEventLoop | None = None
+_SEND_TIMEOUT = 5.0
 
 
 async def _send(group: str, message: dict[str, Any]) -> None:
@@ -41,8 +42,12 @@ async def _send_all(groups: list[str], message: dict[str, Any]) -> None:
 def _dispatch(groups: list[str], message: dict[str, Any]) -> None:
     loop = _server_loop
     if loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread():
-        # Fire and forget, in order: the loop runs scheduled callbacks first come, first served.
-        asyncio.run_coroutine_threadsafe(_send_all(groups, message), loop)
+        # Wait until sent: with the Redis layer a send awaits the network, and pushes left
+        # to run side by side would overtake each other (events must arrive in order).
+        try:
+            asyncio.run_coroutine_threadsafe(_send_all(groups, message), loop).result(timeout=_SEND_TIMEOUT)
+        except TimeoutError:
+            logger.warning("broadcast to %s took over %s s", groups, _SEND_TIMEOUT)
         return
     async_to_sync(_send_all)(groups, message)
 
