@@ -36,6 +36,8 @@ from tests.webhooks.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+# The offered rate counts as sustained when at least this share of it was taken in.
+SUSTAINED_FRACTION = 0.95
 TARGETS_MS = {"p50": 10.0, "p99": 50.0}
 
 
@@ -211,6 +213,15 @@ def measure(receiver: Receiver, sent: list[Sent], *, rate: float, duration: floa
     )
 
 
+def verdict(r: RateResult) -> str:
+    """The target holds only at the offered rate: a server that takes in fewer messages than
+    offered has not been measured at that rate, however fast it delivers what it took."""
+    if r.achieved_rate < SUSTAINED_FRACTION * r.rate:
+        return f"not met: only {r.achieved_rate:g} msg/s taken in"
+    met = r.p50_ms <= TARGETS_MS["p50"] and r.p99_ms <= TARGETS_MS["p99"]
+    return "met" if met else "not met"
+
+
 def report(results: list[RateResult], meta: dict[str, Any]) -> str:
     lines = [
         f"# Webhook delivery latency ({meta['finished']})",
@@ -229,11 +240,10 @@ def report(results: list[RateResult], meta: dict[str, Any]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for r in results:
-        met = r.p50_ms <= TARGETS_MS["p50"] and r.p99_ms <= TARGETS_MS["p99"]
         lines.append(
             f"| {r.rate:g} | {r.achieved_rate:g} | {r.messages} | {r.p50_ms} | {r.p95_ms} | {r.p99_ms} |"
             f" {r.max_ms} | {r.delivered_before_202} | {r.post_p50_ms} / {r.post_p99_ms} |"
-            f" {r.server_cpu_ms_per_message} | {'met' if met else 'not met'} |"
+            f" {r.server_cpu_ms_per_message} | {verdict(r)} |"
         )
     if any(r.missing_events or r.failed_posts for r in results):
         lines.append("Some posts failed or events did not arrive: see the JSON file.")
