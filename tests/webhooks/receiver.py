@@ -195,6 +195,11 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender went away mid-request (a killed worker): nothing was
+                    # delivered, as a real receiver would not process half a body.
+                    self.close_connection = True
+                    return
                 received_at, received_perf = time.time(), time.perf_counter()
                 status, behaviour = receiver._decide()
                 if behaviour.delay:
