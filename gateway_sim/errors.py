@@ -27,7 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from conversations.errors import DomainError, NotFound, OfferUnavailable
-from webhooks.fanout import compact_json
+from webhooks.signing import compact_json
 
 logger = logging.getLogger("gateway_sim.errors")
 

@@ -29,7 +29,7 @@ from conversations.errors import (
 )
 from gateway_sim.errors import PROBLEM_JSON, Problem, problem_for
 from gateway_sim.ids import new_id
-from webhooks.fanout import compact_json
+from webhooks.signing import compact_json
 
 logger = logging.getLogger(__name__)
 

@@ -1,17 +1,10 @@
 """Which webhooks receive an event, and the exact body each one is sent."""
 
-import json
-from typing import Any
-
 from conversations.models import Conversation
 from conversations.services.common import active_post_agent_assignment
 from webhooks.legacy_events import legacy_event
 from webhooks.models import Event, Webhook, WebhookVersion
-
-
-def compact_json(payload: Any) -> str:
-    """The wire format 8x8 uses and signs: no whitespace, UTF-8, no ASCII escaping."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+from webhooks.signing import compact_json
 
 
 def target_webhooks(conversation: Conversation) -> list[Webhook]:

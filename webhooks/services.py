@@ -9,8 +9,9 @@ from conversations.errors import InvalidTransition, PreconditionFailed, WebhookV
 from conversations.models import Tenant
 from webhooks import payloads
 from webhooks.claims import lease_seconds
-from webhooks.fanout import compact_json, signed_version
+from webhooks.fanout import signed_version
 from webhooks.models import Delivery, DeliveryStatus, Event, Webhook
+from webhooks.signing import compact_json
 from webhooks.wakeup import notify_delivery_workers
 from webhooks.worker import attempt
 

@@ -64,7 +64,12 @@ def signing_payload(
         "tid": tenant_id,
         "tt": transmission_time,
     }
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    return compact_json(document)
+
+
+def compact_json(value: Any) -> str:
+    """The wire format 8x8 sends and signs: no whitespace, UTF-8, no ASCII escaping."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def protected_header(kid: str) -> dict[str, Any]:

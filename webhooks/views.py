@@ -4,7 +4,6 @@ No authentication: receivers fetch the key named by the `kid` of a signature. Re
 keys stay published so deliveries signed before a rotation still verify.
 """
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gateway_sim.errors import ErrorItem, Problem, json_problem
 from gateway_sim.errors_legacy import message_errors
 from webhooks.keys import signing_key_public
+from webhooks.signing import compact_json
 
 LEGACY_REGIONS = {"us", "eu", "ca", "ap"}
 NOT_ACCESSIBLE = "Resource may not exist or is not accessible."
@@ -21,8 +21,7 @@ ALLOW = ", ".join(READ_METHODS)
 
 
 def _json(body: dict[str, Any], *, status: int = 200, content_type: str = "application/json") -> HttpResponse:
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return HttpResponse(text, status=status, content_type=content_type)
+    return HttpResponse(compact_json(body), status=status, content_type=content_type)
 
 
 def _not_allowed(request: HttpRequest) -> str:
