@@ -22,6 +22,21 @@ def one_agent(receiver_url: str) -> World:
     return world
 
 
+def accepted_behind(
+    line: Any, live_sandbox: LiveSandbox, receiver: Receiver, browser: Browser
+) -> tuple[Integration, Desktop, str]:
+    """Anna's desk, its socket routed through `line`, with a new chat from Maria accepted."""
+    world = orm(one_agent, receiver.url)
+    integration = Integration(live_sandbox, world.api_key.key, world.tenant.id)
+    anna = Desktop(browser, live_sandbox, world.tenant.id, "agent-anna")
+    anna.page.route_web_socket(re.compile(r"/ws/desk/"), line.handle)
+    anna.open()
+    conversation_id = integration.create_conversation(world.channel.id, {"name": "Maria Silva"})
+    anna.offer("Maria Silva").get_by_role("button", name="Accept").click()
+    expect(anna.get("chat-name")).to_have_text("Maria Silva")
+    return integration, anna, conversation_id
+
+
 class Line:
     """The desk's WebSocket, passed through the test so it can be cut and blocked."""
 
@@ -46,15 +61,8 @@ class Line:
 def test_a_dropped_socket_reconnects_resyncs_and_sends_what_waited(
     live_sandbox: LiveSandbox, receiver: Receiver, browser: Browser
 ) -> None:
-    world = orm(one_agent, receiver.url)
-    integration = Integration(live_sandbox, world.api_key.key, world.tenant.id)
-    anna = Desktop(browser, live_sandbox, world.tenant.id, "agent-anna")
     line = Line()
-    anna.page.route_web_socket(re.compile(r"/ws/desk/"), line.handle)
-    anna.open()
-    conversation_id = integration.create_conversation(world.channel.id, {"name": "Maria Silva"})
-    anna.offer("Maria Silva").get_by_role("button", name="Accept").click()
-    expect(anna.get("chat-name")).to_have_text("Maria Silva")
+    integration, anna, conversation_id = accepted_behind(line, live_sandbox, receiver, browser)
 
     line.cut()
     expect(anna.page.locator("[data-ref=connection]")).to_have_text("Reconnecting…")
@@ -165,15 +173,8 @@ def agent_texts(conversation_id: str) -> list[str]:
 def test_a_message_whose_answer_was_lost_is_posted_once(
     live_sandbox: LiveSandbox, receiver: Receiver, browser: Browser
 ) -> None:
-    world = orm(one_agent, receiver.url)
-    integration = Integration(live_sandbox, world.api_key.key, world.tenant.id)
-    anna = Desktop(browser, live_sandbox, world.tenant.id, "agent-anna")
     line = AnswerLosingLine()
-    anna.page.route_web_socket(re.compile(r"/ws/desk/"), line.handle)
-    anna.open()
-    conversation_id = integration.create_conversation(world.channel.id, {"name": "Maria Silva"})
-    anna.offer("Maria Silva").get_by_role("button", name="Accept").click()
-    expect(anna.get("chat-name")).to_have_text("Maria Silva")
+    _, anna, conversation_id = accepted_behind(line, live_sandbox, receiver, browser)
 
     anna.get("message").fill("Only once")
     anna.get("message").press("Enter")
