@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -17,6 +18,22 @@ logger = logging.getLogger(__name__)
 # private loop is not thread-safe and is noticed late.
 _server_loop: asyncio.AbstractEventLoop | None = None
 _SEND_TIMEOUT = 5.0
+
+
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def remember_server_loop(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware: note the server's loop at the first connection, so that pushes from
+    request threads (HTTP runs on a thread pool, see gateway_sim.asgi) go to it."""
+
+    async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        global _server_loop
+        if _server_loop is None:
+            _server_loop = asyncio.get_running_loop()
+        await app(scope, receive, send)
+
+    return application
 
 
 async def _send(group: str, message: dict[str, Any]) -> None:

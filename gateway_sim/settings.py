@@ -95,6 +95,10 @@ if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:
     # A file, not memory: live-server tests run Daphne in a subprocess on the same database.
     # One file per test process, so parallel runs never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
+# HTTP requests run on a fixed pool of threads (gateway_sim/asgi.py); each thread keeps
+# its connection between requests rather than opening one per request.
+DATABASES["default"]["CONN_MAX_AGE"] = None
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")
