@@ -3,49 +3,72 @@
 The header is optional for a customer with a single tenant and required when it has several
 (SANDBOX.md §2). Card-action paths carry the tenant in the path instead; it must belong to the
 key's customer just the same.
+
+This runs on every request, so the key, its customer and the tenants are read in one
+plain-SQL query (see gateway_sim.db.rows).
 """
 
+from django.db import connection
 from django.http import HttpRequest
 
-from conversations.models import ApiKey, Customer, Tenant
+from conversations.models import ApiKey, Tenant
+from gateway_sim.db.rows import Table
 from gateway_sim.errors import ApiKeyRejected, TenantForbidden
 
 API_KEY_HEADER = "x-api-key"
 TENANT_HEADER = "X-8x8-Tenant"
 FORBIDDEN_TITLE = "The tenant does not belong to customer."
 
+TENANTS = Table(Tenant)
+# The key's customer and its tenants: the one named (AND t.id = %s), or the oldest two.
+_KEY_TENANTS_SQL = (
+    f"SELECT k.customer_id, {TENANTS.columns('t')} FROM {ApiKey._meta.db_table} k"
+    f" LEFT JOIN {TENANTS.name} t ON t.customer_id = k.customer_id{{named}}"
+    " WHERE k.key = %s ORDER BY t.created_at LIMIT 2"
+)
+_ANY_TENANT_SQL = _KEY_TENANTS_SQL.format(named="")
+_NAMED_TENANT_SQL = _KEY_TENANTS_SQL.format(named=" AND t.id = %s")
 
-def customer_for_key(request: HttpRequest) -> Customer:
-    raw = request.headers.get(API_KEY_HEADER, "").strip()
-    if not raw:
-        raise ApiKeyRejected(f"The {API_KEY_HEADER} header is missing.")
-    api_key = None if "\x00" in raw else ApiKey.objects.select_related("customer").filter(pk=raw).first()
-    if api_key is None:
-        raise ApiKeyRejected("The API key is not valid.")
-    return api_key.customer
+
+def _key_tenants(key: str, tenant_id: str | None) -> tuple[str, list[Tenant]] | None:
+    """(the key's customer id, its tenants as above), or None when the key is unknown."""
+    with connection.cursor() as cursor:
+        if tenant_id is None:
+            cursor.execute(_ANY_TENANT_SQL, [key])
+        else:
+            cursor.execute(_NAMED_TENANT_SQL, [tenant_id, key])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    tenants = [tenant for row in rows if (tenant := TENANTS.from_row(row, 1)) is not None]
+    return rows[0][0], tenants
 
 
 def tenant_for_request(request: HttpRequest, *, path_tenant_id: str | None = None) -> Tenant:
     """The tenant the call acts on. Raises ApiKeyRejected (401) or TenantForbidden (403)."""
-    customer = customer_for_key(request)
+    raw = request.headers.get(API_KEY_HEADER, "").strip()
+    if not raw:
+        raise ApiKeyRejected(f"The {API_KEY_HEADER} header is missing.")
     if path_tenant_id is not None:
         wanted = path_tenant_id.strip()
     else:
         wanted = request.headers.get(TENANT_HEADER, "").strip()
+    found = None if "\x00" in raw else _key_tenants(raw, wanted.replace("\x00", "") if wanted else None)
+    if found is None:
+        raise ApiKeyRejected("The API key is not valid.")
+    customer_id, tenants = found
     if wanted:
-        tenant = None if "\x00" in wanted else Tenant.objects.filter(pk=wanted, customer=customer).first()
-        if tenant is None:
+        if "\x00" in wanted or not tenants:
             where = f"Header {TENANT_HEADER}" if path_tenant_id is None else f"Tenant {wanted} of the path"
             raise TenantForbidden(
                 FORBIDDEN_TITLE,
-                f"{where} doesn't match tenant information for customerId={customer.id}",
+                f"{where} doesn't match tenant information for customerId={customer_id}",
             )
-        return tenant
-    tenants = list(Tenant.objects.filter(customer=customer).order_by("created_at")[:2])
+        return tenants[0]
     if len(tenants) == 1:
         return tenants[0]
     raise TenantForbidden(
         f"Header {TENANT_HEADER} is required.",
-        f"Customer {customer.id} has {'several' if tenants else 'no'} tenants; "
+        f"Customer {customer_id} has {'several' if tenants else 'no'} tenants; "
         f"header {TENANT_HEADER} must name one of them.",
     )

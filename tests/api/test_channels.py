@@ -43,7 +43,7 @@ def test_it_lists_the_tenants_gateway_channels(
     ChannelFactory(tenant=world.tenant, webhook=world.webhook, is_deleted=True)
     ChannelFactory(tenant=world.tenant, webhook=world.webhook, api=ApiFlavour.LEGACY)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = api.get(URL)
 
     assert hal(response) == {

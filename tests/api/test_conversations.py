@@ -172,7 +172,7 @@ def test_it_lists_conversations(
 ) -> None:
     first, second = create(world), create(world, userId="crm-43")
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = api.get(URL + "?sort=createdAt:desc")
 
     second_json = as_json(second) | {"user": {**USER, "userId": "crm-43"}}

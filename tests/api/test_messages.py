@@ -263,8 +263,8 @@ def test_it_lists_messages_newest_first(
     conversation, (one, two, three) = conversation_with_history(world)
     card = Card.objects.get()
 
-    # key, tenant, conversation, count, page, attachments, cards, participants
-    with django_assert_num_queries(8):
+    # key and tenant, conversation, count, page, attachments, cards, participants
+    with django_assert_num_queries(7):
         response = api.get(f"{URL}/{conversation.id}/messages")
 
     assert hal(response) == {
@@ -368,8 +368,8 @@ def test_it_lists_the_cards_of_a_message(
     card.action_submitted = True
     card.save()
 
-    # key, tenant, conversation, message, count, page
-    with django_assert_num_queries(6):
+    # key and tenant, conversation, message, count, page
+    with django_assert_num_queries(5):
         response = api.get(f"{URL}/{conversation.id}/messages/{three.id}/cards")
 
     assert hal(response) == {
