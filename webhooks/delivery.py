@@ -5,6 +5,9 @@ it at a real local receiver and nothing else in the sandbox opens sockets to web
 """
 
 import contextlib
+import heapq
+import itertools
+import os
 import socket
 import threading
 import time
@@ -44,40 +47,99 @@ class _Deadline:
 
     requests' timeout bounds each connect and each socket read, not their sum: a receiver
     that sends a byte now and then would hold the attempt open past the claim's lease, and
-    another worker would send the same event while it is still running. So a timer shuts
-    the attempt's socket down when the time is up, whatever phase the attempt is in;
+    another worker would send the same event while it is still running. So the watchdog
+    shuts the attempt's socket down when the time is up, whatever phase the attempt is in;
     a blocked read then returns at once and the attempt counts as timed out.
+
+    Its state is guarded by the watchdog's lock (one lock for every attempt: each takes it
+    three times, for a few microseconds).
     """
 
+    __slots__ = ("at", "connection", "done", "expired")
+
     def __init__(self, seconds: float) -> None:
-        self._lock = threading.Lock()
-        self._connection: HTTPConnection | None = None
+        self.at = time.monotonic() + seconds
+        self.connection: HTTPConnection | None = None
+        self.done = False
         self.expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def start(self) -> None:
-        self._timer.start()
+        _watchdog.add(self)
 
     def watch(self, connection: HTTPConnection) -> None:
         """Called with the connection once the request is sent, before the answer is read."""
-        with self._lock:
-            self._connection = connection
+        with _watchdog.lock:
+            self.connection = connection
             if self.expired:
                 _shut(connection)
 
     def finish(self) -> bool:
-        """Stop the timer; True when the attempt ended within its time."""
-        self._timer.cancel()
-        with self._lock:
-            self._connection = None
-            return not self.expired
+        """Stop watching; True when the attempt ended within its time."""
+        return _watchdog.finish(self)
 
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            if self._connection is not None:
-                _shut(self._connection)
+
+class _Watchdog:
+    """One thread per process that cuts attempts past their deadline.
+
+    A timer thread per attempt cost a thread start per delivery; this keeps the deadlines
+    of all attempts in flight in a heap and sleeps until the earliest. Finished attempts
+    are dropped from the top of the heap as they finish (attempts mostly finish in the
+    order they started), so the thread wakes only when an attempt may actually be late.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.lock = threading.Lock()
+        self._changed = threading.Condition(self.lock)
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: _Deadline) -> None:
+        with self.lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="sandbox-http-deadlines", daemon=True)
+                self._thread.start()
+            heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
+            # Only a new earliest deadline changes how long the thread must sleep.
+            if self._heap[0][2] is deadline:
+                self._changed.notify()
+
+    def finish(self, deadline: _Deadline) -> bool:
+        with self.lock:
+            deadline.done = True
+            deadline.connection = None
+            self._drop_finished()
+            return not deadline.expired
+
+    def _drop_finished(self) -> None:
+        heap = self._heap
+        while heap and heap[0][2].done:
+            heapq.heappop(heap)
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                self._drop_finished()
+                if not self._heap:
+                    self._changed.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue
+                _, _, deadline = heapq.heappop(self._heap)
+                deadline.expired = True
+                if deadline.connection is not None:
+                    _shut(deadline.connection)
+
+
+_watchdog = _Watchdog()
+# The thread does not survive a fork (nor may its lock be held there): the child starts
+# afresh, with its own thread on first use.
+os.register_at_fork(after_in_child=_watchdog._reset)
 
 
 def _shut(connection: HTTPConnection) -> None:
