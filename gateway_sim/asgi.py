@@ -32,7 +32,8 @@ HTTP_THREADS = 16
 application = remember_server_loop(
     ProtocolTypeRouter(
         {
-            "http": WSGIMiddleware(django_wsgi_app, workers=HTTP_THREADS),
+            # Django's responses are iterables of bytes, which its stubs do not say.
+            "http": WSGIMiddleware(django_wsgi_app, workers=HTTP_THREADS),  # type: ignore[arg-type]
             "websocket": SameOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )

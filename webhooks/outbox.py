@@ -9,10 +9,16 @@ from django.utils import timezone
 from conversations.broadcast import broadcast_on_commit
 from conversations.groups import conversation_group, tenant_group
 from conversations.models import Conversation
+from gateway_sim.db.rows import Table
 from webhooks.fanout import body_for, signed_for, target_webhooks
 from webhooks.models import Delivery, Event
 from webhooks.payloads import envelope
 from webhooks.wakeup import notify_delivery_workers
+
+# Every event is written here: plain SQL (see gateway_sim.db.rows).
+_CONVERSATIONS = Table(Conversation)
+_EVENTS = Table(Event)
+_DELIVERIES = Table(Delivery)
 
 
 def event_record(
@@ -27,14 +33,16 @@ def event_record(
         raise RuntimeError("event_record() must be called inside transaction.atomic()")
     moment = moment or timezone.now()
     sequence = conversation.next_event_seq()
-    Conversation.objects.filter(pk=conversation.pk).update(event_seq=sequence)
-    event = Event.objects.create(
-        tenant_id=conversation.tenant_id,
-        conversation=conversation,
-        type=event_type,
-        sequence=sequence,
-        payload=envelope(event_type, conversation.id, moment, data),
-        created_at=moment,
+    _CONVERSATIONS.update(conversation.pk, event_seq=sequence)
+    event = _EVENTS.insert(
+        Event(
+            tenant_id=conversation.tenant_id,
+            conversation=conversation,
+            type=event_type,
+            sequence=sequence,
+            payload=envelope(event_type, conversation.id, moment, data),
+            created_at=moment,
+        )
     )
     deliveries = []
     for webhook in target_webhooks(conversation):
@@ -50,8 +58,9 @@ def event_record(
                     next_attempt_at=moment,
                 )
             )
+    for delivery in deliveries:
+        _DELIVERIES.insert(delivery)
     if deliveries:
-        Delivery.objects.bulk_create(deliveries)
         notify_delivery_workers()
     broadcast_on_commit(
         [conversation_group(conversation.id), tenant_group(conversation.tenant_id)],

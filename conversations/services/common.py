@@ -4,7 +4,7 @@ import functools
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
@@ -13,6 +13,7 @@ from conversations.errors import InvalidReference, InvalidTransition, NotFound
 from conversations.models import (
     Agent,
     AssignmentType,
+    Channel,
     Conversation,
     Interaction,
     InteractionStatus,
@@ -20,9 +21,12 @@ from conversations.models import (
     ParticipantType,
     PostAgentAssignment,
     Queue,
+    Script,
     Tenant,
 )
+from gateway_sim.db.rows import Table
 from gateway_sim.ids import new_id
+from webhooks.models import Webhook
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -56,6 +60,63 @@ def retry_on_conflict(service: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+# A conversation with everything the services read of it, in one query: its channel and
+# the channel's webhook, its tenant, and the queue, agent and script it is with. This runs
+# for every API call and every change, so it is plain SQL (see gateway_sim.db.rows).
+_CONVERSATIONS = Table(Conversation)
+_CHANNELS = Table(Channel)
+_WEBHOOKS = Table(Webhook)
+_TENANTS = Table(Tenant)
+_QUEUES = Table(Queue)
+_AGENTS = Table(Agent)
+_SCRIPTS = Table(Script)
+_CONVERSATION_SQL = (
+    f"SELECT {_CONVERSATIONS.columns('c')}, {_CHANNELS.columns('ch')}, {_WEBHOOKS.columns('w')},"
+    f" {_TENANTS.columns('t')}, {_QUEUES.columns('q')}, {_AGENTS.columns('a')}, {_SCRIPTS.columns('s')}"
+    f" FROM {_CONVERSATIONS.name} c"
+    f" JOIN {_CHANNELS.name} ch ON ch.id = c.channel_id"
+    f" LEFT JOIN {_WEBHOOKS.name} w ON w.id = ch.webhook_id"
+    f" JOIN {_TENANTS.name} t ON t.id = c.tenant_id"
+    f" LEFT JOIN {_QUEUES.name} q ON q.id = c.queue_id"
+    f" LEFT JOIN {_AGENTS.name} a ON a.id = c.agent_id"
+    f" LEFT JOIN {_SCRIPTS.name} s ON s.id = c.script_id"
+    " WHERE c.id = %s"
+)
+
+
+def conversation_fetch(
+    conversation_id: str, *, tenant_id: str | None = None, api: str | None = None
+) -> Conversation | None:
+    """The conversation with its channel (and webhook), tenant, queue, agent and script
+    loaded, or None; `tenant_id` and `api` narrow the lookup."""
+    sql, params = _CONVERSATION_SQL, [conversation_id]
+    if tenant_id is not None:
+        sql, params = sql + " AND c.tenant_id = %s", [*params, tenant_id]
+    if api is not None:
+        sql, params = sql + " AND c.api = %s", [*params, api]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    tables: list[Table[Any]] = [_CONVERSATIONS, _CHANNELS, _WEBHOOKS, _TENANTS, _QUEUES, _AGENTS, _SCRIPTS]
+    objects = []
+    start = 0
+    for table in tables:
+        objects.append(table.from_row(row, start))
+        start += table.width
+    conversation, channel, webhook, tenant, queue, agent, script = objects
+    assert isinstance(conversation, Conversation)
+    assert isinstance(channel, Channel)
+    channel.webhook = webhook  # type: ignore[assignment]
+    conversation.channel = channel
+    conversation.tenant = tenant  # type: ignore[assignment]
+    conversation.queue = queue  # type: ignore[assignment]
+    conversation.agent = agent  # type: ignore[assignment]
+    conversation.script = script  # type: ignore[assignment]
+    return conversation
+
+
 def conversation_lock(conversation_id: str, *, tenant_id: str | None = None) -> Conversation:
     """Fetch a conversation and lock its row until the end of the transaction.
 
@@ -63,20 +124,19 @@ def conversation_lock(conversation_id: str, *, tenant_id: str | None = None) -> 
     to one conversation (API calls, agent actions, timers) are applied one after another
     and their events keep a strict order.
     """
-    related = Conversation.objects.select_related("channel__webhook", "tenant", "queue", "agent", "script")
-    if tenant_id is not None:
-        related = related.filter(tenant_id=tenant_id)
     # On PostgreSQL, lock by primary key alone, then load the related rows: a locking query
     # with joins would re-check the joins against a concurrent writer's new row version and
-    # hand back stale related objects.
-    locked_first = connection.vendor == "postgresql"
-    if locked_first and not Conversation.objects.select_for_update().filter(pk=conversation_id).exists():
+    # hand back stale related objects. SQLite transactions here are BEGIN IMMEDIATE: the
+    # write lock is already held.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {_CONVERSATIONS.name} WHERE id = %s FOR UPDATE", [conversation_id])
+            if cursor.fetchone() is None:
+                raise NotFound("Conversation", conversation_id)
+    conversation = conversation_fetch(conversation_id, tenant_id=tenant_id)
+    if conversation is None:
         raise NotFound("Conversation", conversation_id)
-    # SQLite transactions here are BEGIN IMMEDIATE: the write lock is already held.
-    try:
-        return related.get(pk=conversation_id)
-    except Conversation.DoesNotExist:
-        raise NotFound("Conversation", conversation_id) from None
+    return conversation
 
 
 def queue_resolve(tenant: Tenant | str, queue_id: str) -> Queue:

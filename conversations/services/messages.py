@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations.broadcast import broadcast_on_commit
@@ -22,6 +22,8 @@ from conversations.models import (
     Card,
     Conversation,
     ConversationState,
+    Interaction,
+    InteractionStatus,
     Message,
     ParticipantType,
 )
@@ -32,6 +34,7 @@ from conversations.services.common import (
     participant_join,
     retry_on_conflict,
 )
+from gateway_sim.db.rows import Table
 from webhooks import payloads
 from webhooks.outbox import event_record
 
@@ -53,6 +56,22 @@ def _attachments_of(conversation: Conversation, refs: Iterable[dict[str, Any]]) 
             f"Attachment ID {missing[0]} is invalid.", code="invalid_attachment", field="attachments"
         )
     return [found[i] for i in ids]
+
+
+# Every message is written here: plain SQL (see gateway_sim.db.rows).
+_MESSAGES = Table(Message)
+_CONVERSATIONS = Table(Conversation)
+_OPEN_INTERACTION_SQL = (
+    f"SELECT id FROM {Interaction._meta.db_table} WHERE conversation_id = %s AND status <> %s LIMIT 1"
+)
+
+
+def _open_interaction_id(conversation: Conversation) -> str | None:
+    """The conversation's open interaction (there is at most one), which the message joins."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_INTERACTION_SQL, [conversation.pk, InteractionStatus.ENDED.value])
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 class StoredMessage(NamedTuple):
@@ -85,23 +104,24 @@ def _message_store(
     `conversation_updates` are written in the same UPDATE as the message counter (this is
     on the path of every message, so the conversation row is written once).
     """
-    interaction = conversation.interactions.open().first()
-    message = Message.objects.create(
-        conversation=conversation,
-        interaction=interaction,
-        seq=conversation.next_message_seq(),
-        author_type=author_type,
-        author_id=author_id,
-        author_name=author_name,
-        text=text,
-        external_provider=external_provider,
-        is_history=is_history,
-        created_at=moment,
+    message = _MESSAGES.insert(
+        Message(
+            conversation=conversation,
+            interaction_id=_open_interaction_id(conversation),
+            seq=conversation.next_message_seq(),
+            author_type=author_type,
+            author_id=author_id,
+            author_name=author_name,
+            text=text,
+            external_provider=external_provider,
+            is_history=is_history,
+            created_at=moment,
+        )
     )
     updates = conversation_updates or {}
     for field, value in updates.items():
         setattr(conversation, field, value)
-    Conversation.objects.filter(pk=conversation.pk).update(message_seq=conversation.message_seq, **updates)
+    _CONVERSATIONS.update(conversation.pk, message_seq=conversation.message_seq, **updates)
     if attachments:
         message.attachments.set(attachments)
     created_cards = Card.objects.bulk_create(

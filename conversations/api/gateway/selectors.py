@@ -16,6 +16,7 @@ from conversations.models import (
     Message,
     Tenant,
 )
+from conversations.services.common import conversation_fetch
 from webhooks.models import Webhook, WebhookVersion
 
 
@@ -56,11 +57,8 @@ def conversations_of(tenant: Tenant) -> QuerySet[Conversation]:
 
 
 def conversation_get(*, tenant: Tenant, conversation_id: str) -> Conversation:
-    conversation = (
-        conversations_of(tenant)
-        .select_related("channel", "tenant")
-        .filter(pk=path_id(conversation_id, "Conversation"))
-        .first()
+    conversation = conversation_fetch(
+        path_id(conversation_id, "Conversation"), tenant_id=tenant.id, api=ApiFlavour.GATEWAY
     )
     if conversation is None:
         raise NotFound("Conversation", conversation_id)
