@@ -12,11 +12,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
-import requests
+import certifi
+import urllib3
 from django.conf import settings
-from requests.adapters import HTTPAdapter
+from urllib3 import PoolManager, Timeout
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import HTTPResponse
@@ -45,7 +45,7 @@ class HttpResult:
 class _Deadline:
     """The wall-clock limit of one attempt.
 
-    requests' timeout bounds each connect and each socket read, not their sum: a receiver
+    A socket timeout bounds each connect and each socket read, not their sum: a receiver
     that sends a byte now and then would hold the attempt open past the claim's lease, and
     another worker would send the same event while it is still running. So the watchdog
     shuts the attempt's socket down when the time is up, whatever phase the attempt is in;
@@ -176,38 +176,23 @@ class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-class _WatchedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
+def _pools() -> PoolManager:
+    # One pool manager per thread: keep-alive connections to the same receiver are reused
+    # across attempts, and no connection is shared between threads. urllib3 directly, not
+    # requests (whose transport it is): requests' per-call work (settings merging, cookie
+    # jars, hooks, response wrapping) cost 0.34 ms of CPU per POST even through
+    # HTTPAdapter.send, against 0.17 ms for urllib3's urlopen. Proxies from the
+    # environment are never used, and certificates are checked against the same CA
+    # bundle requests uses (certifi).
+    pools: PoolManager | None = getattr(_local, "pools", None)
+    if pools is None:
+        pools = PoolManager(ca_certs=certifi.where())
+        pools.pool_classes_by_scheme = {
             "http": _WatchedHTTPConnectionPool,
             "https": _WatchedHTTPSConnectionPool,
         }
-
-
-def _session() -> requests.Session:
-    # One pooled session per thread: keep-alive connections to the same receiver are
-    # reused across attempts, and no connection pool is shared between threads.
-    session: requests.Session | None = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.trust_env = False  # never route webhook traffic through a proxy from the env
-        adapter = _WatchedAdapter()
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        _local.session = session
-    return session
-
-
-def _read_limited(response: requests.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=8192):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > RESPONSE_BODY_LIMIT:
-            break
-    return b"".join(chunks)[:RESPONSE_BODY_LIMIT]
+        _local.pools = pools
+    return pools
 
 
 def http_post(*, uri: str, body: bytes, headers: dict[str, str], timeout: float | None = None) -> HttpResult:
@@ -224,21 +209,38 @@ def http_post(*, uri: str, body: bytes, headers: dict[str, str], timeout: float 
     error = ""
     deadline.start()
     try:
-        # Redirects are not followed: like any non-2xx answer, a 3xx counts as a failure.
-        with _session().post(
-            uri, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
-        ) as response:
-            content = _read_limited(response)
+        # No retries, and redirects are not followed: like any non-2xx answer, a 3xx
+        # counts as a failure.
+        response = _pools().urlopen(
+            "POST",
+            uri,
+            body=body,
+            headers=headers,
+            timeout=Timeout(connect=timeout, read=timeout),
+            retries=False,
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            content = response.read(RESPONSE_BODY_LIMIT + 1)
+            if len(content) > RESPONSE_BODY_LIMIT:
+                # The rest is not read: the connection cannot be reused.
+                response.close()
             result = HttpResult(
-                status_code=response.status_code,
-                response_headers={name.lower(): value for name, value in response.headers.items()},
-                response_body=content.decode("utf-8", errors="replace"),
+                status_code=response.status,
+                response_headers={name.lower(): value for name, value in response.headers.itermerged()},
+                response_body=content[:RESPONSE_BODY_LIMIT].decode("utf-8", errors="replace"),
             )
-    except requests.Timeout:
-        pass
-    except requests.ConnectionError as exc:
+        finally:
+            response.release_conn()
+    except urllib3.exceptions.NewConnectionError as exc:
+        # (A subclass of ConnectTimeoutError, for history's sake: it is no timeout.)
         error = f"connection failed: {_reason(exc)}"
-    except requests.RequestException as exc:
+    except urllib3.exceptions.TimeoutError:
+        pass
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError) as exc:
+        error = f"connection failed: {_reason(exc)}"
+    except urllib3.exceptions.HTTPError as exc:
         error = f"request failed: {_reason(exc)}"
     finally:
         in_time = deadline.finish()
@@ -253,7 +255,7 @@ def http_post(*, uri: str, body: bytes, headers: dict[str, str], timeout: float 
 
 
 def _reason(exc: Exception) -> str:
-    # requests wraps urllib3 errors several levels deep; the innermost one names the cause
+    # urllib3 wraps socket errors; the innermost one names the cause
     # ("Connection refused", "Name or service not known").
     inner: BaseException = exc
     while inner.__context__ is not None and inner.__context__ is not inner:

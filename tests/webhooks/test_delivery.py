@@ -1,0 +1,60 @@
+"""`http_post` on its own: the whole-attempt deadline kept by the one watchdog thread."""
+
+import threading
+import time
+
+from tests.webhooks.receiver import Receiver
+from webhooks.delivery import http_post
+
+
+def _watchdogs() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "sandbox-http-deadlines"]
+
+
+def test_attempts_in_parallel_are_each_cut_at_their_own_deadline(receiver: Receiver) -> None:
+    # Every gap between two bytes is far below the timeouts; the whole answer takes seconds.
+    receiver.respond_with(status=200, body=b"x" * 60, drip=0.05)
+    timeouts = [0.2, 0.4, 0.6]
+    outcomes: dict[float, tuple[str, float]] = {}
+
+    def post(timeout: float) -> None:
+        started = time.monotonic()
+        result = http_post(uri=receiver.url, body=b"{}", headers={}, timeout=timeout)
+        outcomes[timeout] = (result.error, time.monotonic() - started)
+
+    threads = [threading.Thread(target=post, args=(timeout,)) for timeout in timeouts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    for timeout in timeouts:
+        error, elapsed = outcomes[timeout]
+        assert error == f"timed out after {timeout:g} s"
+        assert timeout <= elapsed < timeout + 0.3
+    assert len(_watchdogs()) == 1
+
+
+def test_a_finished_attempts_deadline_does_not_cut_the_next_attempt_on_its_connection(
+    receiver: Receiver,
+) -> None:
+    quick = http_post(uri=receiver.url, body=b"{}", headers={}, timeout=0.2)
+    # The same keep-alive connection carries this one past the first attempt's deadline.
+    receiver.respond_with(status=200, delay=0.4)
+    slow = http_post(uri=receiver.url, body=b"{}", headers={}, timeout=5)
+
+    assert quick.status_code == 200
+    assert slow.status_code == 200
+    assert slow.error == ""
+    assert slow.latency_ms >= 400
+
+
+def test_a_long_answer_is_trimmed_and_the_next_attempt_still_gets_through(receiver: Receiver) -> None:
+    receiver.respond_with(status=200, body=b"y" * 10_000)
+    long = http_post(uri=receiver.url, body=b"{}", headers={}, timeout=2)
+    receiver.respond_with(status=201, body=b"ok")
+    short = http_post(uri=receiver.url, body=b"{}", headers={}, timeout=2)
+
+    assert (long.status_code, long.response_body) == (200, "y" * 4096)
+    assert (short.status_code, short.response_body) == (201, "ok")
+    assert len(receiver.snapshot()) == 2
