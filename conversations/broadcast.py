@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +18,6 @@ logger = logging.getLogger(__name__)
 # the in-memory channel layer's queues belong to that loop, and putting into them from a
 # private loop is not thread-safe and is noticed late.
 _server_loop: asyncio.AbstractEventLoop | None = None
-_SEND_TIMEOUT = 5.0
 
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -56,15 +56,46 @@ async def _send_all(groups: list[str], message: dict[str, Any]) -> None:
         await _send(group, message)
 
 
+# Pushes handed over by other threads, sent by one drain task on the server's loop, in the
+# order they were handed over. The thread does not wait: its request answers at once.
+_handed_over: deque[tuple[list[str], dict[str, Any]]] = deque()
+_handed_over_lock = threading.Lock()
+_draining = False
+
+
+async def _drain() -> None:
+    global _draining
+    while True:
+        with _handed_over_lock:
+            if not _handed_over:
+                _draining = False
+                return
+            groups, message = _handed_over.popleft()
+        # One at a time: with the Redis layer a send awaits the network, and sends run side
+        # by side would overtake each other (a desk must see events in order).
+        await _send_all(groups, message)
+
+
+def _start_drain() -> None:
+    task = asyncio.ensure_future(_drain())
+    _drain_tasks.add(task)
+    task.add_done_callback(_drain_tasks.discard)
+
+
+# The loop keeps only weak references to tasks.
+_drain_tasks: set["asyncio.Future[None]"] = set()
+
+
 def _dispatch(groups: list[str], message: dict[str, Any]) -> None:
+    global _draining
     loop = _server_loop
     if loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread():
-        # Wait until sent: with the Redis layer a send awaits the network, and pushes left
-        # to run side by side would overtake each other (events must arrive in order).
-        try:
-            asyncio.run_coroutine_threadsafe(_send_all(groups, message), loop).result(timeout=_SEND_TIMEOUT)
-        except TimeoutError:
-            logger.warning("broadcast to %s took over %s s", groups, _SEND_TIMEOUT)
+        with _handed_over_lock:
+            _handed_over.append((groups, message))
+            if _draining:
+                return
+            _draining = True
+        loop.call_soon_threadsafe(_start_drain)
         return
     async_to_sync(_send_all)(groups, message)
 

@@ -43,3 +43,24 @@ async def test_a_push_from_another_thread_wakes_the_servers_loop_at_once() -> No
 
     assert message == PUSH
     assert elapsed < 0.5
+
+
+async def test_pushes_handed_over_by_threads_arrive_in_order_without_the_threads_waiting() -> None:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add("agent.order", channel)
+    await _send_all(["warm-up"], PUSH)
+
+    def push_all() -> None:
+        for number in range(50):
+            broadcast_on_commit(["agent.order"], "event", {"sequence": number})
+
+    # The loop is blocked while the thread pushes: a thread that waited for each send would
+    # not finish.
+    pusher = threading.Thread(target=push_all)
+    pusher.start()
+    pusher.join(5)
+    assert not pusher.is_alive()
+
+    received = [await asyncio.wait_for(layer.receive(channel), timeout=2) for _ in range(50)]
+    assert [message["payload"]["sequence"] for message in received] == list(range(50))
