@@ -15,6 +15,7 @@ Guarantees, and how they are kept:
 number of earlier attempts (`attempts - 1`).
 """
 
+import functools
 import logging
 import queue
 import threading
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from gateway_sim.db.rows import Table
 from gateway_sim.db.sqlite3.base import urgent_writes
 from webhooks import wakeup
 from webhooks.claims import claim_due, due_state, finish_claim
@@ -82,6 +84,12 @@ def attempt(delivery: Delivery, *, retries: bool = True) -> DeliveryAttempt:
     )
 
 
+@functools.cache
+def _attempt_log() -> Table[DeliveryAttempt]:
+    # One row per attempt: plain SQL, the ORM's create() spent ~0.4 ms building it.
+    return Table(DeliveryAttempt)
+
+
 def _record(
     delivery: Delivery,
     *,
@@ -103,17 +111,19 @@ def _record(
         next_attempt_at = now + timedelta(seconds=delay)
     error = result.error or ("" if result.succeeded else f"HTTP {result.status_code}")
     with transaction.atomic():
-        log = DeliveryAttempt.objects.create(
-            delivery=delivery,
-            retry=retry,
-            request_headers=headers,
-            request_body=delivery.body[:LOG_BODY_LIMIT],
-            status_code=result.status_code,
-            response_headers=result.response_headers,
-            response_body=result.response_body[:LOG_BODY_LIMIT],
-            latency_ms=round(result.latency_ms, 3),
-            error=result.error,
-            started_at=started_at,
+        log = _attempt_log().insert(
+            DeliveryAttempt(
+                delivery=delivery,
+                retry=retry,
+                request_headers=headers,
+                request_body=delivery.body[:LOG_BODY_LIMIT],
+                status_code=result.status_code,
+                response_headers=result.response_headers,
+                response_body=result.response_body[:LOG_BODY_LIMIT],
+                latency_ms=round(result.latency_ms, 3),
+                error=result.error,
+                started_at=started_at,
+            )
         )
         uri = delivery.uri
         if status == DeliveryStatus.PENDING and delivery.webhook_id is not None:
