@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 # the in-memory channel layer's queues belong to that loop, and putting into them from a
 # private loop is not thread-safe and is noticed late.
 _server_loop: asyncio.AbstractEventLoop | None = None
+_SEND_TIMEOUT = 5.0
 
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -56,46 +57,67 @@ async def _send_all(groups: list[str], message: dict[str, Any]) -> None:
         await _send(group, message)
 
 
-# Pushes handed over by other threads, sent by one drain task on the server's loop, in the
-# order they were handed over. The thread does not wait: its request answers at once.
-_handed_over: deque[tuple[list[str], dict[str, Any]]] = deque()
-_handed_over_lock = threading.Lock()
-_draining = False
+class _Handover:
+    """Pushes handed over by other threads to one loop, sent there by one drain task in the
+    order they were handed over."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: deque[tuple[list[str], dict[str, Any], threading.Event | None]] = deque()
+        self.lock = threading.Lock()
+        self.draining = False
+        # The loop keeps only weak references to tasks.
+        self.tasks: set[asyncio.Future[None]] = set()
+
+    def push(self, groups: list[str], message: dict[str, Any], *, wait: bool) -> None:
+        """Queue a push; with `wait`, return once it (and every push before it) is sent."""
+        sent = threading.Event() if wait else None
+        with self.lock:
+            self.pending.append((groups, message, sent))
+            start = not self.draining
+            self.draining = True
+        if start:
+            self.loop.call_soon_threadsafe(self._start)
+        if sent is not None and not sent.wait(_SEND_TIMEOUT):
+            logger.warning("broadcast to %s took over %s s", groups, _SEND_TIMEOUT)
+
+    def _start(self) -> None:
+        task = asyncio.ensure_future(self._drain())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _drain(self) -> None:
+        while True:
+            with self.lock:
+                if not self.pending:
+                    self.draining = False
+                    return
+                groups, message, sent = self.pending.popleft()
+            # One at a time: with the Redis layer a send awaits the network, and sends run
+            # side by side would overtake each other (a desk must see events in order).
+            await _send_all(groups, message)
+            if sent is not None:
+                sent.set()
 
 
-async def _drain() -> None:
-    global _draining
-    while True:
-        with _handed_over_lock:
-            if not _handed_over:
-                _draining = False
-                return
-            groups, message = _handed_over.popleft()
-        # One at a time: with the Redis layer a send awaits the network, and sends run side
-        # by side would overtake each other (a desk must see events in order).
-        await _send_all(groups, message)
-
-
-def _start_drain() -> None:
-    task = asyncio.ensure_future(_drain())
-    _drain_tasks.add(task)
-    task.add_done_callback(_drain_tasks.discard)
-
-
-# The loop keeps only weak references to tasks.
-_drain_tasks: set["asyncio.Future[None]"] = set()
+# For the server's loop; replaced if that loop is ever replaced (each test has its own).
+_handover: _Handover | None = None
+_handover_lock = threading.Lock()
 
 
 def _dispatch(groups: list[str], message: dict[str, Any]) -> None:
-    global _draining
+    global _handover
     loop = _server_loop
     if loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread():
-        with _handed_over_lock:
-            _handed_over.append((groups, message))
-            if _draining:
-                return
-            _draining = True
-        loop.call_soon_threadsafe(_start_drain)
+        with _handover_lock:
+            if _handover is None or _handover.loop is not loop:
+                _handover = _Handover(loop)
+            handover = _handover
+        # A service run by async code (a desk's action, through database_sync_to_async) waits
+        # until its pushes are out: the consumer acts on the channel layer right after (it
+        # stops following a chat it transferred). Request, clock and delivery threads do not.
+        awaited = getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
+        handover.push(groups, message, wait=awaited)
         return
     async_to_sync(_send_all)(groups, message)
 

@@ -1,11 +1,24 @@
 """Shared fixtures: a fresh tenant world per test."""
 
 import pytest
+from django.db import connections
 
 from tests.factories import World, world_create
 from tests.live import live_sandbox
 
 __all__ = ["live_sandbox"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def connections_closed_after_each_use() -> None:
+    """Threads close their database connections when done, as Django does by default.
+
+    The server keeps them (gateway_sim.settings), but the test database is dropped at the
+    end of the run, and a connection left open by a thread that ran a consumer's service
+    would block that on PostgreSQL.
+    """
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture
