@@ -16,7 +16,7 @@ spend more time building them than the database spends answering.
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,10 +31,10 @@ EVENT = Event._meta.db_table
 PENDING = DeliveryStatus.PENDING.value
 IN_FLIGHT = DeliveryStatus.IN_FLIGHT.value
 
-# Whether anything is due now, and the next moment something will be: one pass over the
+# How many deliveries are due now, and the next moment something will be: one pass over the
 # pending and in-flight rows (index delivery_due), never over delivered history.
 DUE_STATE_SQL = f"""
-SELECT MAX(CASE WHEN due <= %s THEN 1 ELSE 0 END), MIN(CASE WHEN due > %s THEN due END)
+SELECT SUM(CASE WHEN due <= %s THEN 1 ELSE 0 END), MIN(CASE WHEN due > %s THEN due END)
 FROM (
     SELECT next_attempt_at AS due FROM {DELIVERY} WHERE status = '{PENDING}'
     UNION ALL
@@ -42,25 +42,39 @@ FROM (
 ) moments
 """
 
+# What a claimed delivery carries into its attempt (in the models' field order, as
+# `Model.from_db` wants); the rest loads on access.
+TAKEN_DELIVERY_FIELDS = ["id", "event_id", "webhook_id", "uri", "body", "signed", "status", "attempts"]
+TAKEN_EVENT_FIELDS = ["id", "event_id", "tenant_id", "conversation_id", "type", "sequence"]
+TAKEN_EVENT_COLUMNS = ", ".join(f"e.{name}" for name in TAKEN_EVENT_FIELDS)
+TENANTS = Tenant._meta.db_table
+
 # Stream heads that are pending and due (ranking only the rows still waiting for a first
-# attempt keeps this proportional to the backlog), then everything unordered that is due.
+# attempt keeps this proportional to the backlog), then everything unordered that is due;
+# with what the attempt needs of their events and tenants (events never change, so reading
+# them before the claim is as good as after).
 CANDIDATES_SQL = f"""
-SELECT id, event_id, status, attempts FROM (
-    SELECT d.id, d.event_id, d.status, d.attempts, d.next_attempt_at,
-           ROW_NUMBER() OVER (PARTITION BY d.webhook_id, e.conversation_id ORDER BY d.event_id) AS position
+SELECT c.id, c.event_id, c.status, c.attempts, {TAKEN_EVENT_COLUMNS}, t.customer_id FROM (
+    SELECT id, event_id, status, attempts FROM (
+        SELECT d.id, d.event_id, d.status, d.attempts, d.next_attempt_at,
+               ROW_NUMBER() OVER (PARTITION BY d.webhook_id, e.conversation_id
+                                  ORDER BY d.event_id) AS position
+        FROM {DELIVERY} d JOIN {EVENT} e ON e.id = d.event_id
+        WHERE ((d.status = '{PENDING}' AND d.attempts = 0) OR (d.status = '{IN_FLIGHT}' AND d.attempts = 1))
+          AND d.webhook_id IS NOT NULL AND e.conversation_id IS NOT NULL
+    ) waiting
+    WHERE position = 1 AND status = '{PENDING}' AND next_attempt_at <= %s
+    UNION ALL
+    SELECT d.id, d.event_id, d.status, d.attempts
     FROM {DELIVERY} d JOIN {EVENT} e ON e.id = d.event_id
-    WHERE ((d.status = '{PENDING}' AND d.attempts = 0) OR (d.status = '{IN_FLIGHT}' AND d.attempts = 1))
-      AND d.webhook_id IS NOT NULL AND e.conversation_id IS NOT NULL
-) waiting
-WHERE position = 1 AND status = '{PENDING}' AND next_attempt_at <= %s
-UNION ALL
-SELECT d.id, d.event_id, d.status, d.attempts
-FROM {DELIVERY} d JOIN {EVENT} e ON e.id = d.event_id
-WHERE (d.status = '{PENDING}' AND d.next_attempt_at <= %s
-       AND (d.attempts > 0 OR e.conversation_id IS NULL OR d.webhook_id IS NULL))
-   OR (d.status = '{IN_FLIGHT}' AND d.claimed_until < %s)
+    WHERE (d.status = '{PENDING}' AND d.next_attempt_at <= %s
+           AND (d.attempts > 0 OR e.conversation_id IS NULL OR d.webhook_id IS NULL))
+       OR (d.status = '{IN_FLIGHT}' AND d.claimed_until < %s)
+    ORDER BY 2, 1
+    LIMIT %s
+) c
+JOIN {EVENT} e ON e.id = c.event_id JOIN {TENANTS} t ON t.id = e.tenant_id
 ORDER BY 2, 1
-LIMIT %s
 """
 
 
@@ -70,34 +84,15 @@ def lease_seconds() -> float:
     return 2 * settings.SANDBOX_WEBHOOK_TIMEOUT_SECONDS + 5
 
 
-# What a claimed delivery carries into its attempt (in the models' field order, as
-# `Model.from_db` wants); the rest loads on access.
-TAKEN_DELIVERY_FIELDS = ["id", "event_id", "webhook_id", "uri", "body", "signed", "status", "attempts"]
-TAKEN_EVENT_FIELDS = ["id", "event_id", "tenant_id", "conversation_id", "type", "sequence"]
-TENANTS = Tenant._meta.db_table
+class Candidate(NamedTuple):
+    """A delivery as read: its id, event order, the state the claim must still find, and
+    its event (with the event's tenant)."""
 
-
-def _events_of(event_pks: list[int]) -> dict[int, Event]:
-    """The events of claimed deliveries with their tenants (for the tenant and customer ids)."""
-    columns = ", ".join(f"e.{name}" for name in TAKEN_EVENT_FIELDS)
-    marks = ", ".join(["%s"] * len(event_pks))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns}, t.customer_id FROM {EVENT} e JOIN {TENANTS} t ON t.id = e.tenant_id"
-            f" WHERE e.id IN ({marks})",
-            event_pks,
-        )
-        rows = cursor.fetchall()
-    events = {}
-    for *values, customer_id in rows:
-        event = Event.from_db(connection.alias, TAKEN_EVENT_FIELDS, values)
-        event.tenant = Tenant.from_db(connection.alias, ["id", "customer_id"], [event.tenant_id, customer_id])
-        events[event.pk] = event
-    return events
-
-
-# A candidate as read: its id, event order, and the state the claim must still find.
-Candidate = tuple[str, int, str, int]
+    pk: str
+    event_pk: int
+    status: str
+    attempts: int
+    event: Event
 
 
 def _param(moment: datetime) -> Any:
@@ -114,20 +109,27 @@ def _as_datetime(value: object) -> datetime | None:
     return parsed
 
 
-def due_state(now: datetime) -> tuple[bool, datetime | None]:
-    """(something may be due now, when the next scheduled retry or lease expiry comes)."""
+def due_state(now: datetime) -> tuple[int, datetime | None]:
+    """(how many deliveries may be due now, when the next scheduled retry or lease expiry
+    comes). Some of those due may be blocked behind their stream's head."""
     moment = _param(now)
     with connection.cursor() as cursor:
         cursor.execute(DUE_STATE_SQL, [moment, moment])
         due_now, next_at = cursor.fetchone()
-    return bool(due_now), _as_datetime(next_at)
+    return int(due_now or 0), _as_datetime(next_at)
 
 
 def candidates(now: datetime, limit: int) -> list[Candidate]:
     moment = _param(now)
     with connection.cursor() as cursor:
         cursor.execute(CANDIDATES_SQL, [moment, moment, moment, limit])
-        return [(pk, event_id, status, attempts) for pk, event_id, status, attempts in cursor.fetchall()]
+        rows = cursor.fetchall()
+    found = []
+    for pk, event_pk, status, attempts, *values, customer_id in rows:
+        event = Event.from_db(connection.alias, TAKEN_EVENT_FIELDS, values)
+        event.tenant = Tenant.from_db(connection.alias, ["id", "customer_id"], [event.tenant_id, customer_id])
+        found.append(Candidate(pk, event_pk, status, attempts, event))
+    return found
 
 
 def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery]:
@@ -152,8 +154,8 @@ def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery
         still = f"id IN (SELECT id FROM {DELIVERY} WHERE {still} FOR UPDATE SKIP LOCKED)"
     claimed_until = now + timedelta(seconds=lease_seconds())
     params: list[Any] = [_param(claimed_until), _param(now)]
-    for pk, _, status, attempts in found:
-        params += [pk, status, attempts]
+    for candidate in found:
+        params += [candidate.pk, candidate.status, candidate.attempts]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {DELIVERY} SET status = '{IN_FLIGHT}', attempts = attempts + 1, claimed_until = %s,"
@@ -161,9 +163,7 @@ def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery
             params,
         )
         rows = cursor.fetchall()
-    if not rows:
-        return []
-    events = _events_of([row[1] for row in rows])
+    events = {candidate.event_pk: candidate.event for candidate in found}
     taken = []
     for row in rows:
         delivery = Delivery.from_db(
