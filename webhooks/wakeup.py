@@ -17,6 +17,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,21 +36,39 @@ _sender: socket.socket | None = None
 _sender_lock = threading.Lock()
 
 
-def notify_delivery_workers() -> None:
-    """Call inside the transaction that wrote deliveries (or changed when they are due)."""
+def notify_delivery_workers(*, here: bool = True) -> None:
+    """Call inside the transaction that wrote deliveries (or changed when they are due).
+
+    `here=False` leaves this process's worker asleep: the delivery worker's own attempt
+    threads pass it, since the worker wakes itself after an attempt when it has work
+    waiting (see `webhooks.worker`); other processes' workers are woken all the same.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
-        transaction.on_commit(deliveries_ready.set)
+            # Our own listener skips this: it is for other processes' workers.
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, _process_token()])
+        if here:
+            transaction.on_commit(deliveries_ready.set)
     elif connection.vendor == "sqlite":
-        transaction.on_commit(_wake_sqlite_workers)
-    else:
+        transaction.on_commit(_wake_sqlite_workers if here else _wake_other_sqlite_workers)
+    elif here:
         transaction.on_commit(deliveries_ready.set)
 
 
 def wake_local_worker() -> None:
     """Wake this process's worker loop (an attempt finished, or it must stop)."""
     deliveries_ready.set()
+
+
+_token: tuple[int, str] | None = None
+
+
+def _process_token() -> str:
+    # Names this process in NOTIFY payloads; made afresh in a forked child.
+    global _token
+    if _token is None or _token[0] != os.getpid():
+        _token = (os.getpid(), f"{os.getpid()}-{secrets.token_hex(4)}")
+    return _token[1]
 
 
 _socket_dirs: dict[str, Path] = {}
@@ -66,20 +85,50 @@ def _socket_dir() -> Path | None:
     return folder
 
 
+# The other processes' sockets per folder, with the folder's mtime when listed: a commit
+# lists the folder again only when a socket came or went since (one stat, not a scandir).
+_peers: dict[Path, tuple[int, list[str]]] = {}
+_peers_lock = threading.Lock()
+# File times advance in clock ticks: a socket bound in the same tick as the change before
+# it would leave the folder's mtime as it was. A listing is kept only when taken this long
+# after the last change, so any later change shows as a new mtime.
+_SETTLED_NS = 50_000_000
+
+
+def _peer_sockets(folder: Path) -> list[str]:
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except FileNotFoundError:
+        return []
+    known = _peers.get(folder)
+    if known is not None and known[0] == mtime:
+        return known[1]
+    own = f"{os.getpid()}-"
+    try:
+        paths = [
+            entry.path
+            for entry in os.scandir(folder)
+            if entry.name.endswith(".sock") and not entry.name.startswith(own)
+        ]
+    except FileNotFoundError:
+        return []
+    if time.time_ns() - mtime > _SETTLED_NS:
+        with _peers_lock:
+            _peers[folder] = (mtime, paths)
+    return paths
+
+
 def _wake_sqlite_workers() -> None:
     deliveries_ready.set()
+    _wake_other_sqlite_workers()
+
+
+def _wake_other_sqlite_workers() -> None:
     folder = _socket_dir()
     if folder is None:
         return
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return
-    own = f"{os.getpid()}-"
-    for entry in entries:
-        if not entry.name.endswith(".sock") or entry.name.startswith(own):
-            continue
-        _send_byte(entry.path)
+    for path in _peer_sockets(folder):
+        _send_byte(path)
 
 
 def _send_byte(path: str) -> None:
@@ -169,8 +218,10 @@ class _PostgresListener:
                     deliveries_ready.set()
                     while not self.stop.is_set():
                         # The timeout only bounds how long close() waits for this thread.
-                        for _ in conn.notifies(timeout=1.0):
-                            deliveries_ready.set()
+                        for notify in conn.notifies(timeout=1.0):
+                            # This process's own commits wake its worker directly.
+                            if notify.payload != _process_token():
+                                deliveries_ready.set()
             except psycopg.Error as exc:
                 logger.warning("delivery wake-up listener lost its connection: %s", exc)
                 self.ready.set()

@@ -150,7 +150,9 @@ def _record(
             Delivery.objects.filter(pk=delivery.pk).update(uri=uri)
             delivery.uri = uri
         # The stream's next first attempt, or this retry, may now be due: wake the workers.
-        wakeup.notify_delivery_workers()
+        # This process's worker wakes itself when it has work waiting (see `_Pool`), so it
+        # is woken here only for a retry, whose time it must know.
+        wakeup.notify_delivery_workers(here=status == DeliveryStatus.PENDING)
     delivery.status = status
     delivery.next_attempt_at = next_attempt_at
     delivery.claimed_until = None
@@ -167,15 +169,24 @@ def _attempt_in_pool(delivery: Delivery) -> None:
         # The connection may be broken; this thread reconnects on its next query. The claim
         # stays in flight and is taken again when its lease runs out.
         connections.close_all()
+        # Its lease expiry is now a moment to wake for.
+        wakeup.wake_local_worker()
 
 
 class _Pool:
     """Long-lived attempt threads. Each keeps its database connection between attempts
-    and closes it when the pool shuts down."""
+    and closes it when the pool shuts down.
+
+    A finished attempt wakes the loop only while `wake_on_finish` is set: when the loop's
+    last look found deliveries due that it did not take (blocked behind a stream head in
+    flight, or no free thread). Otherwise the end of an attempt changes nothing the loop
+    is waiting for, and waking it would only repeat the same queries.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.busy = 0
+        self.wake_on_finish = True
         self.lock = threading.Lock()
         self.queue: queue.SimpleQueue[Delivery | None] = queue.SimpleQueue()
         self.threads = [
@@ -200,7 +211,10 @@ class _Pool:
                 _attempt_in_pool(delivery)
                 with self.lock:
                     self.busy -= 1
-                wakeup.wake_local_worker()
+                # Read after the attempt's commit: see run_worker for the order that makes
+                # this safe.
+                if self.wake_on_finish:
+                    wakeup.wake_local_worker()
         finally:
             connections.close_all()
 
@@ -225,26 +239,33 @@ def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool 
     logger.info("delivery worker started (%d threads)", pool.size)
     try:
         while not stop.is_set():
-            # Cleared before looking, so a wake-up that arrives while we look is kept.
+            # Cleared before looking, so a wake-up that arrives while we look is kept. And
+            # attempts that end while we look wake us: one that ends after our queries saw it
+            # in flight must not leave us asleep with work behind it.
             wakeup.deliveries_ready.clear()
+            pool.wake_on_finish = True
             free = pool.free()
             now = timezone.now()
             claimed: list[Delivery] = []
+            waiting = True
             try:
                 due_now, due_at = due_state(now)
                 if due_now and free:
                     claimed = claim_due(limit=free, now=now)
+                # Due but not taken: blocked behind a stream head in flight, no free thread,
+                # or taken by another worker. An attempt's end may unblock it.
+                waiting = due_now > len(claimed)
             except Exception:
                 logger.exception("delivery worker: claim failed")
                 connections.close_all()
                 due_at = None
             for delivery in claimed:
                 pool.submit(delivery)
+            pool.wake_on_finish = waiting or once
             if once and not claimed and free == pool.size:
                 break
-            # Due now but not taken means blocked behind an attempt in flight (or the pool
-            # is full): that attempt's end wakes us. Otherwise sleep until the next retry
-            # or lease expiry.
+            # Otherwise sleep until woken (an event commits, or an attempt ends while work
+            # is waiting), or until the next retry or lease expiry.
             timeout = MAX_IDLE_SECONDS
             if due_at is not None:
                 timeout = min(timeout, max(0.0, (due_at - timezone.now()).total_seconds()))

@@ -1,0 +1,89 @@
+"""The worker loop wakes when there is work for it, and only then.
+
+A worker thread runs in the test process; the test commits changes, which wake it.
+"""
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from conversations.services.lifecycle import conversation_create
+from tests.factories import world_create
+from tests.webhooks.receiver import Receiver
+from webhooks import claims, worker
+from webhooks.models import WebhookVersion
+from webhooks.services import webhook_create
+from webhooks.wakeup import wake_local_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Looks:
+    """Counts the worker loop's passes (each starts with one `due_state`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def due_state(self, now: datetime) -> tuple[int, datetime | None]:
+        self.count += 1
+        return claims.due_state(now)
+
+
+@pytest.fixture
+def looks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Looks]:
+    counter = Looks()
+    monkeypatch.setattr(worker, "due_state", counter.due_state)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_worker, args=(stop,), kwargs={"threads": 2}, daemon=True)
+    thread.start()
+    try:
+        yield counter
+    finally:
+        stop.set()
+        wake_local_worker()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def event_types(requests_: list) -> list[str]:  # type: ignore[type-arg]
+    return [request.json()["eventType"] for request in requests_]
+
+
+def test_events_queued_behind_an_attempt_in_flight_go_as_soon_as_it_ends(
+    looks: Looks, receiver: Receiver
+) -> None:
+    receiver.respond_with(status=200, delay=0.2)
+    world = world_create(uri=receiver.url)
+    started = time.monotonic()
+
+    # Three events of one conversation in one commit: each waits for the one before it.
+    conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": "Queued"})
+
+    arrived = receiver.wait_for_count(3, timeout=5)
+    # Well below the loop's idle bound (5 s): each attempt's end woke the worker.
+    assert time.monotonic() - started < 2.5
+    assert event_types(arrived) == ["CONVERSATION_UPDATE", "CONVERSATION_UPDATE", "QUEUED"]
+
+
+def test_an_attempt_that_leaves_nothing_waiting_does_not_wake_the_worker_again(
+    looks: Looks, receiver: Receiver
+) -> None:
+    world = world_create()
+    webhook_create(
+        tenant=world.tenant, name="First", uri=receiver.url_for("first"), version=WebhookVersion.GATEWAY
+    )
+    receiver.wait_for_count(1, timeout=5)
+    time.sleep(0.2)
+    before = looks.count
+
+    # One commit with one delivery (the verify event): one look, which takes it.
+    webhook_create(
+        tenant=world.tenant, name="Second", uri=receiver.url_for("second"), version=WebhookVersion.GATEWAY
+    )
+    receiver.wait_for_count(2, timeout=5)
+    time.sleep(0.2)
+
+    assert looks.count - before == 1
