@@ -77,6 +77,21 @@ JOIN {EVENT} e ON e.id = c.event_id JOIN {TENANTS} t ON t.id = e.tenant_id
 ORDER BY 2, 1
 """
 
+# A worker's look on each wake-up: the due state and the candidates in one statement (the
+# due state always comes back, as one row with no candidate when there is none).
+LOOK_SQL = f"""
+SELECT s.due_count, s.next_at, c.* FROM (
+    SELECT SUM(CASE WHEN due <= %s THEN 1 ELSE 0 END) AS due_count,
+           MIN(CASE WHEN due > %s THEN due END) AS next_at
+    FROM (
+        SELECT next_attempt_at AS due FROM {DELIVERY} WHERE status = '{PENDING}'
+        UNION ALL
+        SELECT claimed_until AS due FROM {DELIVERY} WHERE status = '{IN_FLIGHT}'
+    ) moments
+) s LEFT JOIN ({CANDIDATES_SQL}) c ON 1 = 1
+ORDER BY 4, 3
+"""
+
 
 def lease_seconds() -> float:
     """How long a claim is exclusive: longer than any attempt (the timeout bounds a whole attempt,
@@ -123,13 +138,29 @@ def candidates(now: datetime, limit: int) -> list[Candidate]:
     moment = _param(now)
     with connection.cursor() as cursor:
         cursor.execute(CANDIDATES_SQL, [moment, moment, moment, limit])
-        rows = cursor.fetchall()
+        return _candidates_of(cursor.fetchall())
+
+
+def _candidates_of(rows: list[Any]) -> list[Candidate]:
     found = []
+    alias = connection.alias
     for pk, event_pk, status, attempts, *values, customer_id in rows:
-        event = Event.from_db(connection.alias, TAKEN_EVENT_FIELDS, values)
-        event.tenant = Tenant.from_db(connection.alias, ["id", "customer_id"], [event.tenant_id, customer_id])
+        event = Event.from_db(alias, TAKEN_EVENT_FIELDS, values)
+        event.tenant = Tenant.from_db(alias, ["id", "customer_id"], [event.tenant_id, customer_id])
         found.append(Candidate(pk, event_pk, status, attempts, event))
     return found
+
+
+def look(now: datetime, limit: int) -> tuple[int, datetime | None, list[Candidate]]:
+    """`due_state(now)` and `candidates(now, limit)` in one read: what the worker does
+    on each wake-up, before it claims what it found (`claim`)."""
+    moment = _param(now)
+    with connection.cursor() as cursor:
+        cursor.execute(LOOK_SQL, [moment, moment, moment, moment, moment, limit])
+        rows = cursor.fetchall()
+    due_now, next_at = rows[0][:2]
+    found = _candidates_of([row[2:] for row in rows if row[2] is not None])
+    return int(due_now or 0), _as_datetime(next_at), found
 
 
 def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery]:
@@ -144,7 +175,11 @@ def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery
     now = now or timezone.now()
     if limit <= 0:
         return []
-    found = candidates(now, limit)
+    return claim(candidates(now, limit), now=now)
+
+
+def claim(found: list[Candidate], *, now: datetime) -> list[Delivery]:
+    """Take those of `found` that are still as they were read (see `claim_due`)."""
     if not found:
         return []
     # Take each candidate only if it is still as it was read: id, status and attempts.

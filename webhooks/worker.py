@@ -1,5 +1,8 @@
 """The delivery worker: a thin loop over `claim_due()` and `attempt()`.
 
+(`claim_due()` is `claims.look()`, one read, then `claims.claim()`; the loop calls the
+two itself, as the read also tells it when to look next.)
+
 Guarantees, and how they are kept:
 
 - **At least once.** A claim marks deliveries `in_flight` with a lease (`claimed_until`).
@@ -29,7 +32,7 @@ from django.utils import timezone
 from gateway_sim.db.rows import Table
 from gateway_sim.db.sqlite3.base import urgent_writes
 from webhooks import wakeup
-from webhooks.claims import claim_due, due_state, finish_claim
+from webhooks.claims import claim, finish_claim, look
 from webhooks.delivery import HttpResult, http_post
 from webhooks.keys import signer_current
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
@@ -249,9 +252,8 @@ def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool 
             claimed: list[Delivery] = []
             waiting = True
             try:
-                due_now, due_at = due_state(now)
-                if due_now and free:
-                    claimed = claim_due(limit=free, now=now)
+                due_now, due_at, found = look(now, limit=free)
+                claimed = claim(found, now=now)
                 # Due but not taken: blocked behind a stream head in flight, no free thread,
                 # or taken by another worker. An attempt's end may unblock it.
                 waiting = due_now > len(claimed)

@@ -22,20 +22,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Looks:
-    """Counts the worker loop's passes (each starts with one `due_state`)."""
+    """Counts the worker loop's passes (each starts with one `look`)."""
 
     def __init__(self) -> None:
         self.count = 0
 
-    def due_state(self, now: datetime) -> tuple[int, datetime | None]:
+    def look(self, now: datetime, limit: int) -> tuple[int, datetime | None, list[claims.Candidate]]:
         self.count += 1
-        return claims.due_state(now)
+        return claims.look(now, limit)
 
 
 @pytest.fixture
 def looks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Looks]:
     counter = Looks()
-    monkeypatch.setattr(worker, "due_state", counter.due_state)
+    monkeypatch.setattr(worker, "look", counter.look)
     stop = threading.Event()
     thread = threading.Thread(target=worker.run_worker, args=(stop,), kwargs={"threads": 2}, daemon=True)
     thread.start()

@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import override_settings
+from django.utils import timezone
 
 from conversations.models import Conversation
 from tests.factories import World
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import START, local_jwks, start_conversation
 from tests.webhooks.verifier import verify_all, verify_request
-from webhooks.claims import claim_due, due_state, lease_seconds
+from webhooks.claims import candidates, claim, claim_due, due_state, lease_seconds, look
 from webhooks.delivery import RESPONSE_BODY_LIMIT
 from webhooks.keys import signing_key_current
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
@@ -322,3 +323,20 @@ def test_nothing_is_claimed_twice(hooked: World) -> None:
     assert set(Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT).values_list("pk", flat=True)) == {
         d.pk for d in first
     }
+
+
+def test_a_look_reads_the_due_state_and_the_candidates_at_once(hooked: World) -> None:
+    start_conversation(hooked)
+    start_conversation(hooked, name="Second")
+    now = timezone.now()
+
+    due_now, due_at, found = look(now, limit=8)
+
+    assert (due_now, due_at) == due_state(now)
+    assert found == candidates(now, 8)
+    # Three events per conversation, only each conversation's first may go.
+    assert due_now == 6
+    assert len(found) == 2
+    assert len(claim(found, now=now)) == 2
+    # The rest are due but blocked behind the two in flight: counted, not offered.
+    assert look(now, limit=8)[0::2] == (4, [])
