@@ -82,14 +82,16 @@ _CONVERSATION_SQL = (
     f" LEFT JOIN {_SCRIPTS.name} s ON s.id = c.script_id"
     " WHERE c.id = %s"
 )
+_CONVERSATION_ALONE_SQL = f"SELECT {_CONVERSATIONS.columns('c')} FROM {_CONVERSATIONS.name} c WHERE c.id = %s"
 
 
 def conversation_fetch(
-    conversation_id: str, *, tenant_id: str | None = None, api: str | None = None
+    conversation_id: str, *, tenant_id: str | None = None, api: str | None = None, related: bool = True
 ) -> Conversation | None:
     """The conversation with its channel (and webhook), tenant, queue, agent and script
-    loaded, or None; `tenant_id` and `api` narrow the lookup."""
-    sql, params = _CONVERSATION_SQL, [conversation_id]
+    loaded (only its own row without `related`), or None; `tenant_id` and `api` narrow
+    the lookup."""
+    sql, params = (_CONVERSATION_SQL if related else _CONVERSATION_ALONE_SQL), [conversation_id]
     if tenant_id is not None:
         sql, params = sql + " AND c.tenant_id = %s", [*params, tenant_id]
     if api is not None:
@@ -99,6 +101,8 @@ def conversation_fetch(
         row = cursor.fetchone()
     if row is None:
         return None
+    if not related:
+        return _CONVERSATIONS.from_row(row)
     tables: list[Table[Any]] = [_CONVERSATIONS, _CHANNELS, _WEBHOOKS, _TENANTS, _QUEUES, _AGENTS, _SCRIPTS]
     objects = []
     start = 0

@@ -196,7 +196,7 @@ class MessageListView(GatewayView):
         )
 
     def post(self, request: Request, conversation_id: str) -> Response:
-        conversation = conversation_get(tenant=self.tenant, conversation_id=conversation_id)
+        conversation = conversation_get(tenant=self.tenant, conversation_id=conversation_id, related=False)
         item = message_arguments(validated(MessageInput, request))
         message_post(
             conversation=conversation,

@@ -56,9 +56,11 @@ def conversations_of(tenant: Tenant) -> QuerySet[Conversation]:
     return Conversation.objects.filter(tenant=tenant, api=ApiFlavour.GATEWAY)
 
 
-def conversation_get(*, tenant: Tenant, conversation_id: str) -> Conversation:
+def conversation_get(*, tenant: Tenant, conversation_id: str, related: bool = True) -> Conversation:
+    """The tenant's Gateway conversation; without `related` only its own row (enough for an
+    operation whose service locks and loads it again)."""
     conversation = conversation_fetch(
-        path_id(conversation_id, "Conversation"), tenant_id=tenant.id, api=ApiFlavour.GATEWAY
+        path_id(conversation_id, "Conversation"), tenant_id=tenant.id, api=ApiFlavour.GATEWAY, related=related
     )
     if conversation is None:
         raise NotFound("Conversation", conversation_id)
