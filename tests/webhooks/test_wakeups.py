@@ -87,3 +87,16 @@ def test_an_attempt_that_leaves_nothing_waiting_does_not_wake_the_worker_again(
     time.sleep(0.2)
 
     assert looks.count - before == 1
+
+
+def test_once_delivers_everything_due_including_work_queued_behind_attempts_then_returns(
+    receiver: Receiver,
+) -> None:
+    world = world_create(uri=receiver.url)
+    conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": "Once"})
+    started = time.monotonic()
+
+    worker.run_worker(threading.Event(), threads=2, once=True)
+
+    assert event_types(receiver.snapshot()) == ["CONVERSATION_UPDATE", "CONVERSATION_UPDATE", "QUEUED"]
+    assert time.monotonic() - started < 2.5
