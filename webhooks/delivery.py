@@ -103,7 +103,9 @@ class _Watchdog:
     def add(self, deadline: _Deadline) -> None:
         with self.lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="sandbox-http-deadlines", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="sandbox-delivery-deadlines", daemon=True
+                )
                 self._thread.start()
             heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
             # Waking a thread costs more than the rest of this: the thread is told only when

@@ -8,7 +8,7 @@ from webhooks.delivery import http_post
 
 
 def _watchdogs() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name == "sandbox-http-deadlines"]
+    return [thread for thread in threading.enumerate() if thread.name == "sandbox-delivery-deadlines"]
 
 
 def test_attempts_in_parallel_are_each_cut_at_their_own_deadline(receiver: Receiver) -> None:
