@@ -93,6 +93,28 @@ ORDER BY 4, 3
 """
 
 
+# The stream's latest delivery (the conversation's latest event delivered to the webhook;
+# index event_conversation_seq, newest first). First attempts go in event order, so the
+# stream is free for a new head exactly when that one has had its first attempt.
+STREAM_LATEST_SQL = f"""
+SELECT d.status, d.attempts FROM {EVENT} e JOIN {DELIVERY} d ON d.event_id = e.id AND d.webhook_id = %s
+WHERE e.conversation_id = %s ORDER BY e.sequence DESC LIMIT 1
+"""
+
+
+def stream_busy(webhook_id: str, conversation_id: str) -> bool:
+    """Whether a new delivery to `webhook_id` for `conversation_id` would have to wait for
+    an earlier one's first attempt. Read inside the writing transaction, under the
+    conversation's lock, before the new delivery is written."""
+    with connection.cursor() as cursor:
+        cursor.execute(STREAM_LATEST_SQL, [webhook_id, conversation_id])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    status, attempts = row
+    return (status == PENDING and attempts == 0) or (status == IN_FLIGHT and attempts == 1)
+
+
 def lease_seconds() -> float:
     """How long a claim is exclusive: longer than any attempt (the timeout bounds a whole attempt,
     see `webhooks.delivery`), with room to record its result."""

@@ -1,6 +1,7 @@
 """The event outbox: every domain change records its events here, in its own transaction."""
 
-from datetime import datetime
+import functools
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -10,8 +11,9 @@ from conversations.broadcast import broadcast_on_commit
 from conversations.groups import conversation_group, tenant_group
 from conversations.models import Conversation
 from gateway_sim.db.rows import Table
+from webhooks import claims, worker
 from webhooks.fanout import body_for, signed_for, target_webhooks
-from webhooks.models import Delivery, Event
+from webhooks.models import Delivery, DeliveryStatus, Event
 from webhooks.payloads import envelope
 from webhooks.wakeup import notify_delivery_workers
 
@@ -44,23 +46,31 @@ def event_record(
             created_at=moment,
         )
     )
-    deliveries = []
+    pending = False
     for webhook in target_webhooks(conversation):
         body = body_for(webhook, event)
-        if body is not None:
-            deliveries.append(
-                Delivery(
-                    event=event,
-                    webhook=webhook,
-                    uri=webhook.uri,
-                    body=body,
-                    signed=signed_for(webhook),
-                    next_attempt_at=moment,
-                )
-            )
-    for delivery in deliveries:
+        if body is None:
+            continue
+        delivery = Delivery(
+            event=event,
+            webhook=webhook,
+            uri=webhook.uri,
+            body=body,
+            signed=signed_for(webhook),
+            next_attempt_at=moment,
+        )
+        if worker.local_pool_free() and not claims.stream_busy(webhook.id, conversation.pk):
+            # Claimed as it is written, and attempted by this process's worker after the
+            # commit (see webhooks.worker.hand_over).
+            delivery.status = DeliveryStatus.IN_FLIGHT
+            delivery.attempts = 1
+            delivery.claimed_until = moment + timedelta(seconds=claims.lease_seconds())
+            event.tenant = conversation.tenant  # the attempt's x-8x8-tenant/customer-id
+            transaction.on_commit(functools.partial(worker.hand_over, delivery))
+        else:
+            pending = True
         _DELIVERIES.insert(delivery)
-    if deliveries:
+    if pending:
         notify_delivery_workers()
     broadcast_on_commit(
         [conversation_group(conversation.id), tenant_group(conversation.tenant_id)],

@@ -10,7 +10,10 @@ Guarantees, and how they are kept:
   worker claims them again. The event id never changes, so receivers can de-duplicate.
 - **Atomic claims** and **order** (first attempts in event order per webhook and
   conversation; retries unordered, so a failing event never blocks the ones after it):
-  see `webhooks.claims`. Streams run in parallel on a thread pool.
+  see `webhooks.claims`. Streams run in parallel on a thread pool. A delivery written in
+  a process whose worker has a free thread, with nothing of its stream before it, is
+  claimed by the transaction that writes it and handed to that worker on commit
+  (`hand_over`); the lease covers it the same way.
 - **No polling.** The loop sleeps on `webhooks.wakeup` until an event commits, an attempt
   finishes, or the next retry or lease comes due.
 
@@ -229,6 +232,30 @@ class _Pool:
             thread.join()
 
 
+# The pool of the worker running in this process, if any. A delivery written while it has
+# a free thread, at the head of its stream, is claimed in the transaction that writes it
+# and handed straight to it after the commit (webhooks.outbox): no wake-up, look and
+# claim transaction for the common case of an event with nothing queued before it.
+_local_pool: _Pool | None = None
+
+
+def local_pool_free() -> bool:
+    """Whether this process runs a worker with a thread free for a delivery just written."""
+    pool = _local_pool
+    return pool is not None and pool.free() > 0
+
+
+def hand_over(delivery: Delivery) -> None:
+    """Attempt a delivery claimed when it was written; call once its transaction committed.
+
+    Should the worker have stopped since, the claim's lease runs out and any worker takes
+    the delivery again, as after a crash.
+    """
+    pool = _local_pool
+    if pool is not None:
+        pool.submit(delivery)
+
+
 def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool = False) -> None:
     """Deliver until `stop` is set (or, with `once`, until nothing is due or in flight).
 
@@ -237,7 +264,9 @@ def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool 
     """
     # Accepted events go out before more requests are taken in when the process is busy.
     urgent_writes()
+    global _local_pool
     pool = _Pool(threads or settings.SANDBOX_DELIVERY_THREADS)
+    _local_pool = pool
     listener = wakeup.wakeup_listen()
     logger.info("delivery worker started (%d threads)", pool.size)
     try:
@@ -273,6 +302,8 @@ def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool 
                 timeout = min(timeout, max(0.0, (due_at - timezone.now()).total_seconds()))
             wakeup.deliveries_ready.wait(timeout=timeout)
     finally:
+        if _local_pool is pool:
+            _local_pool = None
         pool.shutdown()
         listener.close()
         connections.close_all()

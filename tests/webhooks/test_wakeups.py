@@ -11,10 +11,11 @@ from datetime import datetime
 import pytest
 
 from conversations.services.lifecycle import conversation_create
+from conversations.services.messages import message_post
 from tests.factories import world_create
 from tests.webhooks.receiver import Receiver
 from webhooks import claims, worker
-from webhooks.models import WebhookVersion
+from webhooks.models import Delivery, DeliveryStatus, WebhookVersion
 from webhooks.services import webhook_create
 from webhooks.wakeup import wake_local_worker
 
@@ -100,3 +101,46 @@ def test_once_delivers_everything_due_including_work_queued_behind_attempts_then
 
     assert event_types(receiver.snapshot()) == ["CONVERSATION_UPDATE", "CONVERSATION_UPDATE", "QUEUED"]
     assert time.monotonic() - started < 2.5
+
+
+def test_an_event_with_nothing_before_it_goes_to_this_processs_worker_without_a_look(
+    looks: Looks, receiver: Receiver
+) -> None:
+    world = world_create(uri=receiver.url)
+    conversation = conversation_create(
+        tenant=world.tenant, channel_id=world.channel.id, user={"name": "Born"}
+    )
+    receiver.wait_for_count(3, timeout=5)
+    time.sleep(0.2)
+    before = looks.count
+
+    message_post(conversation=conversation, author_type="user", text="straight through")
+
+    [*_, echo] = receiver.wait_for_count(4, timeout=5)
+    assert echo.json()["data"]["text"] == "straight through"
+    assert echo.headers["x-8x8-retry"] == "0"
+    # The outcome is recorded just after the receiver answered.
+    time.sleep(0.2)
+    delivery = Delivery.objects.get(event__type="MESSAGE", event__conversation=conversation)
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == (DeliveryStatus.SUCCEEDED, 1, None)
+    assert looks.count == before
+
+
+def test_an_event_committed_while_its_streams_head_is_in_flight_waits_its_turn(
+    looks: Looks, receiver: Receiver
+) -> None:
+    world = world_create(uri=receiver.url)
+    conversation = conversation_create(
+        tenant=world.tenant, channel_id=world.channel.id, user={"name": "Turns"}
+    )
+    receiver.wait_for_count(3, timeout=5)
+    receiver.respond_with(status=200, delay=0.3)
+
+    message_post(conversation=conversation, author_type="user", text="first")
+    message_post(conversation=conversation, author_type="user", text="second")
+
+    second = Delivery.objects.get(event__type="MESSAGE", event__payload__data__text="second")
+    assert (second.status, second.attempts) == (DeliveryStatus.PENDING, 0)
+    arrived = receiver.wait_for_count(5, timeout=5)[3:]
+    assert [request.json()["data"]["text"] for request in arrived] == ["first", "second"]
+    assert [request.headers["x-8x8-retry"] for request in arrived] == ["0", "0"]
