@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 
+from conversations.models import Conversation
 from conversations.services.lifecycle import conversation_create
 from conversations.services.messages import message_post
 from tests.factories import world_create
@@ -103,14 +104,20 @@ def test_once_delivers_everything_due_including_work_queued_behind_attempts_then
     assert time.monotonic() - started < 2.5
 
 
+def delivered_conversation(receiver: Receiver) -> Conversation:
+    """A conversation whose creation events (three) the receiver already has."""
+    world = world_create(uri=receiver.url)
+    conversation = conversation_create(
+        tenant=world.tenant, channel_id=world.channel.id, user={"name": "Delivered"}
+    )
+    receiver.wait_for_count(3, timeout=5)
+    return conversation
+
+
 def test_an_event_with_nothing_before_it_goes_to_this_processs_worker_without_a_look(
     looks: Looks, receiver: Receiver
 ) -> None:
-    world = world_create(uri=receiver.url)
-    conversation = conversation_create(
-        tenant=world.tenant, channel_id=world.channel.id, user={"name": "Born"}
-    )
-    receiver.wait_for_count(3, timeout=5)
+    conversation = delivered_conversation(receiver)
     time.sleep(0.2)
     before = looks.count
 
@@ -129,11 +136,7 @@ def test_an_event_with_nothing_before_it_goes_to_this_processs_worker_without_a_
 def test_an_event_committed_while_its_streams_head_is_in_flight_waits_its_turn(
     looks: Looks, receiver: Receiver
 ) -> None:
-    world = world_create(uri=receiver.url)
-    conversation = conversation_create(
-        tenant=world.tenant, channel_id=world.channel.id, user={"name": "Turns"}
-    )
-    receiver.wait_for_count(3, timeout=5)
+    conversation = delivered_conversation(receiver)
     receiver.respond_with(status=200, delay=0.3)
 
     message_post(conversation=conversation, author_type="user", text="first")
