@@ -13,10 +13,11 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# The server's event loop (Daphne runs it in the process's main thread), learnt the first
-# time a broadcast runs there. Threads of our own (the timer clock) hand their pushes to it:
-# the in-memory channel layer's queues belong to that loop, and putting into them from a
-# private loop is not thread-safe and is noticed late.
+# The server's event loop (Daphne runs it in the process's main thread), learnt at its
+# first connection or the first time a broadcast runs there. Other threads (HTTP requests,
+# the timer clock, the delivery worker) hand their pushes to it: the in-memory channel
+# layer's queues belong to that loop, and putting into them from a private loop is not
+# thread-safe and is noticed late.
 _server_loop: asyncio.AbstractEventLoop | None = None
 _SEND_TIMEOUT = 5.0
 
@@ -26,7 +27,7 @@ ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 def remember_server_loop(app: ASGIApp) -> ASGIApp:
     """ASGI middleware: note the server's loop at the first connection, so that pushes from
-    request threads (HTTP runs on a thread pool, see gateway_sim.asgi) go to it."""
+    request threads (HTTP runs on a thread pool, see gateway_sim.http) go to it."""
 
     async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         global _server_loop
