@@ -55,6 +55,9 @@ def wsgi_environ(scope: dict[str, Any], body: IO[bytes]) -> dict[str, Any]:
     if client:
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = client[0], str(client[1])
     for raw_name, raw_value in scope.get("headers", []):
+        if b"_" in raw_name:
+            # `X_Api_Key` would read as `x-api-key`: dropped, as Django's own server does.
+            continue
         name = raw_name.decode("latin-1").upper().replace("-", "_")
         if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             name = f"HTTP_{name}"

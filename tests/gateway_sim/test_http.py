@@ -22,6 +22,7 @@ SCOPE = {
         (b"content-type", b"application/json"),
         (b"content-length", b"11"),
         (b"x-api-key", b"key"),
+        (b"x_api_key", b"spoofed"),
         (b"accept", b"text/html"),
         (b"accept", b"application/json"),
     ],
