@@ -19,7 +19,7 @@ API_KEY_HEADER = "x-api-key"
 TENANT_HEADER = "X-8x8-Tenant"
 FORBIDDEN_TITLE = "The tenant does not belong to customer."
 
-TENANTS = Table(Tenant)
+TENANTS = Table.of(Tenant)
 # The key's customer and its tenants: the one named (AND t.id = %s), or the oldest two.
 _KEY_TENANTS_SQL = (
     f"SELECT k.customer_id, {TENANTS.columns('t')} FROM {ApiKey._meta.db_table} k"

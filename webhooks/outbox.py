@@ -18,9 +18,9 @@ from webhooks.payloads import envelope
 from webhooks.wakeup import notify_delivery_workers
 
 # Every event is written here: plain SQL (see gateway_sim.db.rows).
-_CONVERSATIONS = Table(Conversation)
-_EVENTS = Table(Event)
-_DELIVERIES = Table(Delivery)
+_CONVERSATIONS = Table.of(Conversation)
+_EVENTS = Table.of(Event)
+_DELIVERIES = Table.of(Delivery)
 
 
 def event_record(

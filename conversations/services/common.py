@@ -63,13 +63,13 @@ def retry_on_conflict(service: Callable[P, R]) -> Callable[P, R]:
 # A conversation with everything the services read of it, in one query: its channel and
 # the channel's webhook, its tenant, and the queue, agent and script it is with. This runs
 # for every API call and every change, so it is plain SQL (see gateway_sim.db.rows).
-_CONVERSATIONS = Table(Conversation)
-_CHANNELS = Table(Channel)
-_WEBHOOKS = Table(Webhook)
-_TENANTS = Table(Tenant)
-_QUEUES = Table(Queue)
-_AGENTS = Table(Agent)
-_SCRIPTS = Table(Script)
+_CONVERSATIONS = Table.of(Conversation)
+_CHANNELS = Table.of(Channel)
+_WEBHOOKS = Table.of(Webhook)
+_TENANTS = Table.of(Tenant)
+_QUEUES = Table.of(Queue)
+_AGENTS = Table.of(Agent)
+_SCRIPTS = Table.of(Script)
 _CONVERSATION_SQL = (
     f"SELECT {_CONVERSATIONS.columns('c')}, {_CHANNELS.columns('ch')}, {_WEBHOOKS.columns('w')},"
     f" {_TENANTS.columns('t')}, {_QUEUES.columns('q')}, {_AGENTS.columns('a')}, {_SCRIPTS.columns('s')}"

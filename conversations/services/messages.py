@@ -59,8 +59,8 @@ def _attachments_of(conversation: Conversation, refs: Iterable[dict[str, Any]]) 
 
 
 # Every message is written here: plain SQL (see gateway_sim.db.rows).
-_MESSAGES = Table(Message)
-_CONVERSATIONS = Table(Conversation)
+_MESSAGES = Table.of(Message)
+_CONVERSATIONS = Table.of(Conversation)
 _OPEN_INTERACTION_SQL = (
     f"SELECT id FROM {Interaction._meta.db_table} WHERE conversation_id = %s AND status <> %s LIMIT 1"
 )

@@ -21,6 +21,9 @@ M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
 
 
+_tables: dict[type[Model], "Table[Any]"] = {}
+
+
 class Table(Generic[M]):
     """One model's table: its column list, rows into instances, inserts and updates."""
 
@@ -39,6 +42,14 @@ class Table(Generic[M]):
         self._fields_by_name.update({field.attname: field for field in self.fields})
         # Per database vendor: the converters of each column, as the ORM's compiler finds them.
         self._converters: dict[str, list[tuple[int, list[Converter]]]] = {}
+
+    @classmethod
+    def of(cls, model: type[M]) -> "Table[M]":
+        """The one Table of `model`: its statements and converters are worked out once."""
+        table = _tables.get(model)
+        if table is None:
+            table = _tables.setdefault(model, cls(model))
+        return table
 
     def columns(self, alias: str) -> str:
         """`alias.col1, alias.col2, …` in the model's field order (what `from_row` expects)."""

@@ -65,3 +65,8 @@ def test_an_update_writes_the_named_fields_of_one_row() -> None:
     assert changed == 1
     assert (world.webhook.uri, world.webhook.updated_at) == ("http://elsewhere.test/hook", MOMENT)
     assert other.uri != "http://elsewhere.test/hook"
+
+
+def test_each_model_has_one_table() -> None:
+    assert Table.of(Webhook) is Table.of(Webhook)
+    assert Table.of(Webhook).model is Webhook
