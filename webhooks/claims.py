@@ -93,12 +93,18 @@ ORDER BY 4, 3
 """
 
 
-# The stream's latest delivery (the conversation's latest event delivered to the webhook;
-# index event_conversation_seq, newest first). First attempts go in event order, so the
-# stream is free for a new head exactly when that one has had its first attempt.
+# The stream's latest delivery: the conversation's newest event (index event_conversation_seq,
+# newest first) that has a delivery to the webhook (index delivery_stream). Written so that the
+# walk starts from the conversation's events: joined the other way round, SQLite's planner
+# walked every delivery the webhook ever had (2 ms at 3,000 of them, growing with each message).
+# First attempts go in event order, so the stream is free for a new head exactly when that one
+# has had its first attempt.
 STREAM_LATEST_SQL = f"""
-SELECT d.status, d.attempts FROM {EVENT} e JOIN {DELIVERY} d ON d.event_id = e.id AND d.webhook_id = %s
-WHERE e.conversation_id = %s ORDER BY e.sequence DESC LIMIT 1
+SELECT d.status, d.attempts FROM {DELIVERY} d WHERE d.webhook_id = %s AND d.event_id = (
+    SELECT e.id FROM {EVENT} e WHERE e.conversation_id = %s AND EXISTS (
+        SELECT 1 FROM {DELIVERY} x WHERE x.event_id = e.id AND x.webhook_id = %s
+    ) ORDER BY e.sequence DESC LIMIT 1
+) LIMIT 1
 """
 
 
@@ -107,7 +113,7 @@ def stream_busy(webhook_id: str, conversation_id: str) -> bool:
     an earlier one's first attempt. Read inside the writing transaction, under the
     conversation's lock, before the new delivery is written."""
     with connection.cursor() as cursor:
-        cursor.execute(STREAM_LATEST_SQL, [webhook_id, conversation_id])
+        cursor.execute(STREAM_LATEST_SQL, [webhook_id, conversation_id, webhook_id])
         row = cursor.fetchone()
     if row is None:
         return False
