@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from conversations.broadcast import broadcast_on_commit
@@ -80,6 +80,29 @@ def agent_load(agent: Agent) -> int:
     return chats + Offer.objects.pending().filter(agent=agent).count()
 
 
+def _with_load(agents: QuerySet[Agent]) -> QuerySet[Agent]:
+    """`agents` annotated with their chats and pending offers (their load: see agent_load)."""
+    return agents.annotate(
+        chats=Count(
+            "interactions", filter=Q(interactions__status=InteractionStatus.WITH_AGENT), distinct=True
+        ),
+        pending=Count("offers", filter=Q(offers__status=OfferStatus.PENDING), distinct=True),
+    )
+
+
+def _queues_with_room(tenant_id: str) -> set[int]:
+    """The tenant's queues that have an available agent with a free slot: only their
+    waiting interactions can be offered now."""
+    agents = _with_load(
+        Agent.objects.filter(tenant_id=tenant_id, status=AgentStatus.AVAILABLE).only("capacity")
+    )
+    free = [agent.pk for agent in agents if agent.chats + agent.pending < agent.capacity]  # type: ignore[attr-defined]
+    if not free:
+        return set()
+    memberships = Queue.agents.through.objects.filter(agent_id__in=free)
+    return set(memberships.values_list("queue_id", flat=True))
+
+
 def _candidates(interaction: Interaction) -> list[Agent]:
     """Agents who may be offered this interaction, best first.
 
@@ -89,14 +112,8 @@ def _candidates(interaction: Interaction) -> list[Agent]:
     assert interaction.queue is not None
     language = interaction.conversation.language
     agents = (
-        Agent.objects.filter(queues=interaction.queue, status=AgentStatus.AVAILABLE)
+        _with_load(Agent.objects.filter(queues=interaction.queue, status=AgentStatus.AVAILABLE))
         .annotate(
-            chats=Count(
-                "interactions",
-                filter=Q(interactions__status=InteractionStatus.WITH_AGENT),
-                distinct=True,
-            ),
-            pending=Count("offers", filter=Q(offers__status=OfferStatus.PENDING), distinct=True),
             declined=Count(
                 "offers",
                 filter=Q(offers__interaction=interaction)
@@ -111,26 +128,40 @@ def _candidates(interaction: Interaction) -> list[Agent]:
 
 
 def routing_dispatch(*, tenant_id: str) -> list[Offer]:
-    """Offer every waiting interaction of the tenant that has no offer to a free agent."""
+    """Offer every waiting interaction of the tenant that has no offer to a free agent.
+
+    Only interactions whose queue has room are looked at, and the rooms are counted again
+    after each offer: with every agent busy, a dispatch is two queries however long the
+    queue (it runs for each new conversation, so looking at each waiting one made a queue
+    of n conversations cost n queries per arrival).
+    """
     moment = timezone.now()
     made: list[Offer] = []
+    rooms = _queues_with_room(tenant_id)
+    if not rooms:
+        return made
     # SKIP LOCKED: a chat another transaction is offering right now is passed over instead
     # of being offered twice (which the one-pending-offer constraint would refuse). Never
     # waiting here also keeps the lock order: agents are the only rows locked below.
     waiting = (
         Interaction.objects.waiting()
-        .filter(conversation__tenant_id=tenant_id)
+        .filter(conversation__tenant_id=tenant_id, queue_id__in=rooms)
         .exclude(offers__status=OfferStatus.PENDING)
         .select_related("conversation", "queue")
         .select_for_update(skip_locked=True, of=("self",))
     )
     for interaction in waiting:
+        if interaction.queue_id not in rooms:
+            continue
         for agent in _candidates(interaction):
             # Lock the agent so two concurrent dispatches cannot both fill its last slot.
             locked = Agent.objects.select_for_update().get(pk=agent.pk)
             if locked.status != AgentStatus.AVAILABLE or agent_load(locked) >= locked.capacity:
                 continue
             made.append(offer_create(interaction=interaction, agent=locked, moment=moment))
+            rooms = _queues_with_room(tenant_id)
+            break
+        if not rooms:
             break
     return made
 

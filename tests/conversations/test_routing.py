@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversations.errors import OfferUnavailable
@@ -154,3 +156,35 @@ def test_offers_never_cross_queues(world: World) -> None:
     conversation = create(world)
 
     assert not Offer.objects.filter(interaction__conversation=conversation).exists()
+
+
+def queries_to_create_one_more(world: World) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        create(world)
+    return len(queries)
+
+
+def test_a_new_chat_costs_the_same_however_many_wait_before_it(world: World) -> None:
+    """Every arrival dispatches; with all agents busy that must not look at each waiting chat."""
+    busy = world.agent(capacity=1)
+    offer_accept(offer_id=pending_offer(create(world)).id, agent=busy)
+    world.agent(status=AgentStatus.AWAY)
+    create(world)
+    with_one_waiting = queries_to_create_one_more(world)
+
+    for _ in range(10):
+        create(world)
+
+    assert queries_to_create_one_more(world) == with_one_waiting
+
+
+def test_freed_slots_go_to_the_longest_waiting_chats_of_queues_with_room(world: World) -> None:
+    sales_agent = world.agent(capacity=2, status=AgentStatus.OFFLINE)
+    world.agent(queues=[world.support], status=AgentStatus.OFFLINE)
+    waiting = [create(world) for _ in range(4)]
+
+    agent_set_status(agent=sales_agent, status=AgentStatus.AVAILABLE)
+
+    offered = Offer.objects.filter(status=OfferStatus.PENDING)
+    assert sorted(offer.interaction.conversation_id for offer in offered) == sorted(c.id for c in waiting[:2])
+    assert {offer.agent for offer in offered} == {sales_agent}
