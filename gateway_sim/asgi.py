@@ -18,13 +18,15 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from conversations.broadcast import remember_server_loop  # noqa: E402
 from conversations.ws_routing import websocket_urlpatterns  # noqa: E402
-from gateway_sim.http import SyncDjango  # noqa: E402
+from gateway_sim.http import SyncDjango, daphne_without_form_parsing  # noqa: E402
 from gateway_sim.runtime import start_embedded_workers  # noqa: E402
 from gateway_sim.ws_security import SameOriginValidator  # noqa: E402
 
 # Requests served at once; more wait for a free thread. No request of the sandbox waits
 # on another, so this bounds only parallelism, not what can be answered.
 HTTP_THREADS = 16
+
+daphne_without_form_parsing()
 
 application = remember_server_loop(
     ProtocolTypeRouter(
