@@ -30,6 +30,10 @@ Headers = list[tuple[bytes, bytes]]
 BODY_IN_MEMORY = 1024 * 1024
 
 
+class _FormlessRequest:
+    """Marks Daphne's request class once form parsing is off."""
+
+
 def daphne_without_form_parsing() -> None:
     """Have Daphne's requests skip Twisted's parsing of form bodies.
 
@@ -51,10 +55,6 @@ def daphne_without_form_parsing() -> None:
             super().__init__(*args, parsePOSTFormSubmission=False, **kwargs)
 
     http_protocol.WebRequest = FormlessWebRequest
-
-
-class _FormlessRequest:
-    """Marks Daphne's request class once form parsing is off."""
 
 
 def wsgi_environ(scope: dict[str, Any], body: IO[bytes]) -> dict[str, Any]:

@@ -131,7 +131,7 @@ def routing_dispatch(*, tenant_id: str) -> list[Offer]:
     """Offer every waiting interaction of the tenant that has no offer to a free agent.
 
     Only interactions whose queue has room are looked at, and the rooms are counted again
-    after each offer: with every agent busy, a dispatch is two queries however long the
+    after each offer: with every agent busy, a dispatch is one query however long the
     queue (it runs for each new conversation, so looking at each waiting one made a queue
     of n conversations cost n queries per arrival).
     """
