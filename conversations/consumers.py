@@ -17,8 +17,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conversations.desk import actions, selectors
 from conversations.desk.sends import SendRegistry
-from conversations.errors import DomainError
 from conversations.groups import agent_group, conversation_group
+from gateway_sim.domain_errors import DomainError
 
 logger = logging.getLogger(__name__)
 

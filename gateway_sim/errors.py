@@ -19,15 +19,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.views import defaults
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from conversations.errors import DomainError, NotFound, OfferUnavailable
-from webhooks.signing import compact_json
+from gateway_sim.domain_errors import DomainError, NotFound, OfferUnavailable
+from gateway_sim.wire import compact_json
 
 logger = logging.getLogger("gateway_sim.errors")
 
@@ -173,20 +172,22 @@ GATEWAY_ERRORS = ErrorShapes()
 # --- From exceptions to problems: the one table --------------------------------------------
 
 
-def _one(status: int, code: str, message: str, **kwargs: Any) -> Problem:
+def one_problem(status: int, code: str, message: str, **kwargs: Any) -> Problem:
     return Problem(status=status, items=(ErrorItem(code, message),), **kwargs)
 
 
 def _not_found(exc: NotFound) -> Problem:
-    return _one(404, exc.code, exc.message, resource_type=exc.resource_type, resource_id=exc.resource_id)
+    return one_problem(
+        404, exc.code, exc.message, resource_type=exc.resource_type, resource_id=exc.resource_id
+    )
 
 
 def _domain(status: int) -> Callable[[DomainError], Problem]:
-    return lambda exc: _one(status, exc.code, exc.message)
+    return lambda exc: one_problem(status, exc.code, exc.message)
 
 
 def _tenant_forbidden(exc: TenantForbidden) -> Problem:
-    return _one(403, "access_denied", exc.detail, title=exc.title)
+    return one_problem(403, "access_denied", exc.detail, title=exc.title)
 
 
 def validation_items(detail: Any, path: str = "") -> list[ErrorItem]:
@@ -236,14 +237,16 @@ def _validation(exc: drf.ValidationError) -> Problem:
 def _parse_error(exc: drf.ParseError) -> Problem:
     detail = str(exc.detail)
     if detail.startswith("JSON parse error - "):
-        return _one(400, "invalid_json", f"Malformed JSON body: {detail.removeprefix('JSON parse error - ')}")
-    return _one(400, "invalid_request", detail)
+        return one_problem(
+            400, "invalid_json", f"Malformed JSON body: {detail.removeprefix('JSON parse error - ')}"
+        )
+    return one_problem(400, "invalid_request", detail)
 
 
 def _api_exception(exc: drf.APIException) -> Problem:
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
-    return _one(exc.status_code, str(code), str(exc.detail), headers=_api_headers(exc))
+    return one_problem(exc.status_code, str(code), str(exc.detail), headers=_api_headers(exc))
 
 
 def _api_headers(exc: drf.APIException) -> dict[str, str]:
@@ -252,25 +255,25 @@ def _api_headers(exc: drf.APIException) -> dict[str, str]:
 
 
 def _api_key(exc: ApiKeyRejected) -> Problem:
-    return _one(401, "access_denied", str(exc))
+    return one_problem(401, "access_denied", str(exc))
 
 
 def _suspicious(exc: SuspiciousOperation) -> Problem:
-    return _one(400, "invalid_request", f"The request cannot be processed: {exc}")
+    return one_problem(400, "invalid_request", f"The request cannot be processed: {exc}")
 
 
 def _unstorable(exc: DataError) -> Problem:
     # Input validation rejects what the database cannot store; this is the safety net for a
     # value that slipped through (PostgreSQL refuses NUL characters, for one).
-    return _one(400, "invalid_request", "A value in the request cannot be stored.")
+    return one_problem(400, "invalid_request", "A value in the request cannot be stored.")
 
 
 def _http404(exc: Http404) -> Problem:
-    return _one(404, "resource_not_found", str(exc) or "Resource not found.")
+    return one_problem(404, "resource_not_found", str(exc) or "Resource not found.")
 
 
 def _permission(exc: DjangoPermissionDenied) -> Problem:
-    return _one(403, "access_denied", str(exc) or "Access is denied.", title="Access is denied.")
+    return one_problem(403, "access_denied", str(exc) or "Access is denied.", title="Access is denied.")
 
 
 # Ordered most specific first: the first row whose class matches decides.
@@ -298,7 +301,7 @@ def problem_for(exc: BaseException) -> Problem | None:
 
 
 def internal_error_problem() -> Problem:
-    return _one(500, "internal_error", "The sandbox failed to process the request.")
+    return one_problem(500, "internal_error", "The sandbox failed to process the request.")
 
 
 def problem_response(problem: Problem, shapes: ErrorFormat = GATEWAY_ERRORS) -> Response:
@@ -328,16 +331,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 # --- Django's own error views ----------------------------------------------------------------
 
-# Paths served by the JSON APIs: errors raised outside a view (unknown path, request parsing,
-# middleware) are answered in JSON there and with Django's pages everywhere else.
-# The legacy v2 paths answer in the v2 dialect (gateway_sim.errors_legacy).
-LEGACY_PATH_PREFIXES: tuple[str, ...] = ("/vcc/", "/oauth/")
-API_PATH_PREFIXES: tuple[str, ...] = ("/chat-gateway/", "/api/v1/", "/files/", *LEGACY_PATH_PREFIXES)
-
-
-def is_api_path(path: str) -> bool:
-    return path.startswith(API_PATH_PREFIXES)
-
 
 def json_problem(problem: Problem, shapes: ErrorFormat = GATEWAY_ERRORS) -> HttpResponse:
     body = compact_json(shapes.body(problem))
@@ -345,38 +338,3 @@ def json_problem(problem: Problem, shapes: ErrorFormat = GATEWAY_ERRORS) -> Http
     for name, value in problem.headers.items():
         response[name] = value
     return response
-
-
-def _django_error(request: HttpRequest, problem: Problem) -> HttpResponse:
-    if request.path.startswith(LEGACY_PATH_PREFIXES):
-        # Imported here: the v2 handler renders problems of this module's table.
-        from gateway_sim import errors_legacy
-
-        return errors_legacy.django_error(request.path, problem)
-    return json_problem(problem)
-
-
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if is_api_path(request.path):
-        return _django_error(request, _one(400, "invalid_request", "The request cannot be processed."))
-    return defaults.bad_request(request, exception)
-
-
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if is_api_path(request.path):
-        problem = _one(403, "access_denied", "Access is denied.", title="Access is denied.")
-        return _django_error(request, problem)
-    return defaults.permission_denied(request, exception)
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if is_api_path(request.path):
-        message = f"No operation answers {request.method} {request.path}."
-        return _django_error(request, _one(404, "resource_not_found", message, title="Resource not found"))
-    return defaults.page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if is_api_path(request.path):
-        return _django_error(request, internal_error_problem())
-    return defaults.server_error(request)

@@ -17,7 +17,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from conversations.errors import (
+from gateway_sim.domain_errors import (
     AccessTokenExpired,
     AccessTokenInvalid,
     ClientCredentialsInvalid,
@@ -29,7 +29,7 @@ from conversations.errors import (
 )
 from gateway_sim.errors import PROBLEM_JSON, Problem, problem_for
 from gateway_sim.ids import new_id
-from webhooks.signing import compact_json
+from gateway_sim.wire import compact_json
 
 logger = logging.getLogger(__name__)
 

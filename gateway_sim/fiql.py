@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from conversations.errors import DomainError
+from gateway_sim.domain_errors import DomainError
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 20

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from conversations.errors import DomainError
+from gateway_sim.domain_errors import DomainError
 from gateway_sim.fiql import fiql_to_q
 
 DEFAULT_PAGE_SIZE = 20

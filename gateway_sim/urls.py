@@ -16,7 +16,7 @@ urlpatterns = [
 
 # Errors raised outside a view (unknown path, unreadable request, middleware): JSON under the
 # API prefixes, Django's pages elsewhere.
-handler400 = "gateway_sim.errors.bad_request"
-handler403 = "gateway_sim.errors.permission_denied"
-handler404 = "gateway_sim.errors.page_not_found"
-handler500 = "gateway_sim.errors.server_error"
+handler400 = "gateway_sim.error_views.bad_request"
+handler403 = "gateway_sim.error_views.permission_denied"
+handler404 = "gateway_sim.error_views.page_not_found"
+handler500 = "gateway_sim.error_views.server_error"

@@ -2,9 +2,9 @@
 
 from conversations.models import Conversation
 from conversations.services.common import active_post_agent_assignment
+from gateway_sim.wire import compact_json
 from webhooks.legacy_events import legacy_event
 from webhooks.models import Event, Webhook, WebhookVersion
-from webhooks.signing import compact_json
 
 
 def target_webhooks(conversation: Conversation) -> list[Webhook]:

@@ -5,13 +5,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.errors import InvalidTransition, PreconditionFailed, WebhookVerificationFailed
 from conversations.models import Tenant
+from gateway_sim.domain_errors import InvalidTransition, PreconditionFailed, WebhookVerificationFailed
+from gateway_sim.wire import compact_json
 from webhooks import payloads
 from webhooks.claims import lease_seconds
 from webhooks.fanout import signed_version
 from webhooks.models import Delivery, DeliveryStatus, Event, Webhook
-from webhooks.signing import compact_json
 from webhooks.wakeup import notify_delivery_workers
 from webhooks.worker import attempt
 

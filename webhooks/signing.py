@@ -12,7 +12,6 @@ with keys in exactly that (lexicographic) order. The protected header is
 The JOSE work itself is done by joserfc.
 """
 
-import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
+
+from gateway_sim.wire import compact_json
 
 ALGORITHM = "RS256"
 KEY_SIZE = 2048
@@ -65,11 +66,6 @@ def signing_payload(
         "tt": transmission_time,
     }
     return compact_json(document)
-
-
-def compact_json(value: Any) -> str:
-    """The wire format 8x8 sends and signs: no whitespace, UTF-8, no ASCII escaping."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def protected_header(kid: str) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gateway_sim.errors import ErrorItem, Problem, json_problem
 from gateway_sim.errors_legacy import message_errors
+from gateway_sim.wire import compact_json
 from webhooks.keys import signing_key_public
-from webhooks.signing import compact_json
 
 LEGACY_REGIONS = {"us", "eu", "ca", "ap"}
 NOT_ACCESSIBLE = "Resource may not exist or is not accessible."

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conversations.desk import selectors
 from conversations.desk.forms import AgentCreateForm, AttachmentUploadForm
-from conversations.errors import AccessDenied, DomainError, InvalidReference, NotFound
 from conversations.models import AgentStatus, Tenant
 from conversations.services.agents import agent_create
 from conversations.services.messages import agent_attachment_create
+from gateway_sim.domain_errors import AccessDenied, DomainError, InvalidReference, NotFound
 
 # The desk renders text from integrations and users; this policy keeps any markup that
 # slipped through inert (no inline or foreign scripts). Images may come from anywhere,

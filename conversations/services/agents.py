@@ -5,11 +5,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from conversations.broadcast import broadcast_on_commit
-from conversations.errors import AlreadyExists, InvalidReference, InvalidTransition, NotFound
 from conversations.groups import agent_group, tenant_group
 from conversations.models import Agent, AgentStatus, Participant, ParticipantType, Tenant
 from conversations.services.common import queue_resolve
 from conversations.services.routing import routing_dispatch
+from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition, NotFound
 
 NAME_MAX = 256
 PUBLIC_ID_MAX = 64

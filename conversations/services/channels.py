@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
-from conversations.errors import InvalidReference, PreconditionFailed
 from conversations.models import ApiFlavour, Channel, Queue, Tenant
 from conversations.services.common import queue_resolve
+from gateway_sim.domain_errors import InvalidReference, PreconditionFailed
 from webhooks.models import Webhook, WebhookVersion
 
 CHAT_API = "ChatAPI"

@@ -9,7 +9,6 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from conversations.errors import InvalidReference, InvalidTransition, NotFound
 from conversations.models import (
     Agent,
     AssignmentType,
@@ -25,6 +24,7 @@ from conversations.models import (
     Tenant,
 )
 from gateway_sim.db.rows import Table
+from gateway_sim.domain_errors import InvalidReference, InvalidTransition, NotFound
 from gateway_sim.ids import new_id
 from webhooks.models import Webhook
 

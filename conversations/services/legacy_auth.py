@@ -7,13 +7,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.errors import (
+from conversations.models import AccessToken, LegacyCredential, Tenant
+from gateway_sim.domain_errors import (
     AccessTokenExpired,
     AccessTokenInvalid,
     ClientCredentialsInvalid,
     TenantNotOwned,
 )
-from conversations.models import AccessToken, LegacyCredential, Tenant
 
 # Expired tokens are kept this long so that a late call still gets "expired" rather than
 # "invalid", then they are pruned when their credential asks for a new one.

@@ -6,7 +6,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.errors import AlreadyExists, InvalidReference, InvalidTransition
 from conversations.models import (
     Agent,
     ApiFlavour,
@@ -40,6 +39,7 @@ from conversations.services.messages import history_store
 from conversations.services.routing import offers_withdraw, queue_into, routing_dispatch
 from conversations.services.scripts import script_resolve, script_start
 from conversations.services.timers import minutes, timer_cancel, timer_handler, timer_schedule
+from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition
 from gateway_sim.ids import new_id
 from webhooks import payloads
 from webhooks.models import Webhook, WebhookVersion

@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations.broadcast import broadcast_on_commit
-from conversations.errors import DomainError, InvalidReference, InvalidTransition, NotFound
 from conversations.groups import conversation_group
 from conversations.models import (
     Agent,
@@ -35,6 +34,7 @@ from conversations.services.common import (
     retry_on_conflict,
 )
 from gateway_sim.db.rows import Table
+from gateway_sim.domain_errors import DomainError, InvalidReference, InvalidTransition, NotFound
 from webhooks import payloads
 from webhooks.outbox import event_record
 

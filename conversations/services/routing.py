@@ -9,7 +9,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from conversations.broadcast import broadcast_on_commit
-from conversations.errors import NotFound, OfferUnavailable
 from conversations.groups import agent_group, tenant_group
 from conversations.models import (
     Agent,
@@ -33,6 +32,7 @@ from conversations.services.common import (
     retry_on_conflict,
 )
 from conversations.services.timers import timer_cancel, timer_handler, timer_schedule
+from gateway_sim.domain_errors import NotFound, OfferUnavailable
 from webhooks import payloads
 from webhooks.outbox import event_record
 

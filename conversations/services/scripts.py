@@ -5,7 +5,6 @@ action, routes the chat to a queue or gets a canned reply."""
 from datetime import datetime
 from typing import Any
 
-from conversations.errors import InvalidReference
 from conversations.models import (
     AssignmentType,
     Conversation,
@@ -15,6 +14,7 @@ from conversations.models import (
     Tenant,
 )
 from conversations.services.common import assignment_set, conversation_touch, open_interaction, queue_resolve
+from gateway_sim.domain_errors import InvalidReference
 from webhooks import payloads
 from webhooks.outbox import event_record
 

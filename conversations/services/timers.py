@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.errors import DomainError
 from conversations.models import Timer, TimerKind
+from gateway_sim.domain_errors import DomainError
 
 logger = logging.getLogger(__name__)
 

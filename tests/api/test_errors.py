@@ -9,7 +9,7 @@ from django.db import DataError
 from django.test import RequestFactory
 from rest_framework import serializers
 
-from gateway_sim import errors
+from gateway_sim import error_views, errors
 from tests.api.conftest import GatewayClient, hal, problem
 from tests.api.operations import scenario_create
 from tests.factories import World
@@ -181,18 +181,18 @@ def test_a_value_the_database_cannot_store_is_a_400(world: World) -> None:
 def test_djangos_own_error_views_answer_json_under_the_api() -> None:
     request = RequestFactory().get("/chat-gateway/v1/conversations")
 
-    assert json.loads(errors.server_error(request).content) == {
+    assert json.loads(error_views.server_error(request).content) == {
         "message": "Internal error.",
         "errors": [{"code": "internal_error", "message": "The sandbox failed to process the request."}],
     }
-    assert errors.bad_request(request, ValueError()).status_code == 400
-    assert errors.permission_denied(request, ValueError())["Content-Type"] == "application/problem+json"
+    assert error_views.bad_request(request, ValueError()).status_code == 400
+    assert error_views.permission_denied(request, ValueError())["Content-Type"] == "application/problem+json"
 
 
 def test_djangos_own_error_views_stay_pages_elsewhere() -> None:
     request = RequestFactory().get("/desk/")
 
-    assert errors.server_error(request)["Content-Type"].startswith("text/html")
+    assert error_views.server_error(request)["Content-Type"].startswith("text/html")
 
 
 def test_nested_validation_errors_name_the_field_path() -> None:

@@ -9,10 +9,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from conversations.errors import OfferUnavailable
 from conversations.models import Offer, OfferStatus
 from conversations.services.lifecycle import conversation_create
 from conversations.services.routing import offer_accept
+from gateway_sim.domain_errors import OfferUnavailable
 from tests.factories import world_create
 
 TRIALS = 50

@@ -2,9 +2,9 @@
 
 import pytest
 
-from conversations.errors import PreconditionFailed
 from conversations.models import Channel
 from conversations.services.channels import channel_update
+from gateway_sim.domain_errors import PreconditionFailed
 from tests.factories import world_create
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from conversations.errors import AlreadyExists, InvalidReference, InvalidTransition
 from conversations.models import (
     AgentStatus,
     ApiFlavour,
@@ -26,6 +25,7 @@ from conversations.services.lifecycle import (
 from conversations.services.messages import agent_message_send, agent_typing, card_action, message_post
 from conversations.services.routing import offer_accept
 from conversations.services.timers import timers_fire_due
+from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition
 from tests.factories import ScriptFactory, WebhookFactory, World
 from tests.helpers import event_summary, events_of, last_sequence
 from webhooks.models import WebhookVersion

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conversations.errors import OfferUnavailable
 from conversations.models import AgentStatus, Offer, OfferStatus
 from conversations.services.lifecycle import conversation_create, conversation_end_by_agent
 from conversations.services.routing import agent_set_status, offer_accept, offer_reject
 from conversations.services.timers import timers_fire_due
+from gateway_sim.domain_errors import OfferUnavailable
 from tests.factories import World
 
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from conversations.errors import InvalidReference, NotFound, OfferUnavailable
 from conversations.models import Offer
 from conversations.services.common import conversation_lock, queue_resolve
 from conversations.services.lifecycle import channel_resolve, conversation_create
 from conversations.services.routing import offer_accept
+from gateway_sim.domain_errors import InvalidReference, NotFound, OfferUnavailable
 from tests.factories import World, world_create
 
 

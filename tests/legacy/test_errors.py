@@ -7,7 +7,7 @@ import pytest
 from django.db import DataError
 from django.test import Client, RequestFactory
 
-from gateway_sim import errors
+from gateway_sim import error_views
 from tests.legacy.conftest import LegacyWorld, basic
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_a_crash_in_the_public_key_view_is_a_v2_json_500() -> None:
     ],
 )
 def test_djangos_own_400_answers_the_v2_dialect(path: str, body: dict[str, object]) -> None:
-    response = errors.bad_request(RequestFactory().get(path), ValueError())
+    response = error_views.bad_request(RequestFactory().get(path), ValueError())
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -121,7 +121,9 @@ def test_djangos_own_400_answers_the_v2_dialect(path: str, body: dict[str, objec
 
 
 def test_djangos_own_403_answers_the_v2_dialect() -> None:
-    response = errors.permission_denied(RequestFactory().get("/vcc/us/chat/v2/jwk/k/public"), ValueError())
+    response = error_views.permission_denied(
+        RequestFactory().get("/vcc/us/chat/v2/jwk/k/public"), ValueError()
+    )
 
     assert response.status_code == 403
     assert json.loads(response.content) == {"message": "Access is denied.", "errors": ["Access is denied."]}

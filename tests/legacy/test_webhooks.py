@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversations.errors import PreconditionFailed
+from gateway_sim.domain_errors import PreconditionFailed
 from tests.factories import WebhookFactory
 from tests.legacy.conftest import LegacyWorld
 from tests.webhooks.receiver import Receiver

@@ -21,9 +21,9 @@ from rest_framework.views import APIView
 from conversations.api.gateway.base import AnyAcceptNegotiation, GatewayView, HalJsonRenderer, TimestampField
 from conversations.api.gateway.selectors import attachment_get, attachments_of, conversation_get
 from conversations.attachment_links import token_is_valid
-from conversations.errors import NotFound
 from conversations.models import Attachment, ParticipantType
 from conversations.services.messages import AttachmentTooLarge, attachment_create
+from gateway_sim.domain_errors import NotFound
 from gateway_sim.errors import ErrorShapes, generic_body
 from gateway_sim.hal import Listing, hal_page
 

@@ -19,8 +19,8 @@ from rest_framework.request import Request
 from rest_framework.utils.mediatypes import media_type_matches
 from rest_framework.views import APIView
 
+from conversations.api.gateway.auth import tenant_for_request
 from conversations.models import Tenant
-from gateway_sim.auth import tenant_for_request
 from gateway_sim.errors import GATEWAY_ERRORS, ErrorFormat
 
 HAL_JSON = "application/hal+json"

@@ -6,7 +6,6 @@ resources only: legacy v2 webhooks, channels and conversations live behind the v
 
 from django.db.models import QuerySet
 
-from conversations.errors import NotFound
 from conversations.models import (
     ApiFlavour,
     Attachment,
@@ -17,6 +16,7 @@ from conversations.models import (
     Tenant,
 )
 from conversations.services.common import conversation_fetch
+from gateway_sim.domain_errors import NotFound
 from webhooks.models import Webhook, WebhookVersion
 
 

@@ -10,10 +10,10 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from conversations.api.gateway.base import JsonParser
-from conversations.errors import TenantNotOwned
 from conversations.models import AccessToken, Tenant
 from conversations.services.legacy_auth import access_token_resolve, legacy_tenant_resolve
 from gateway_sim import errors_legacy
+from gateway_sim.domain_errors import TenantNotOwned
 from gateway_sim.errors_legacy import ErrorStyle, ResourceNotFound
 
 

@@ -14,7 +14,6 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from conversations.api.gateway.selectors import path_id
-from conversations.errors import InvalidReference, NotFound
 from conversations.models import (
     ApiFlavour,
     Channel,
@@ -25,6 +24,7 @@ from conversations.models import (
     Message,
     Tenant,
 )
+from gateway_sim.domain_errors import InvalidReference, NotFound
 from webhooks.models import Webhook, WebhookVersion
 
 LEGACY_VERSIONS = [WebhookVersion.LEGACY_V1.value, WebhookVersion.LEGACY_V2.value]

@@ -5,43 +5,18 @@ The header is optional for a customer with a single tenant and required when it 
 key's customer just the same.
 
 This runs on every request, so the key, its customer and the tenants are read in one
-plain-SQL query (see gateway_sim.db.rows).
+query (`conversations.store.key_tenants`).
 """
 
-from django.db import connection
 from django.http import HttpRequest
 
-from conversations.models import ApiKey, Tenant
-from gateway_sim.db.rows import Table
+from conversations.models import Tenant
+from conversations.store import key_tenants
 from gateway_sim.errors import ApiKeyRejected, TenantForbidden
 
 API_KEY_HEADER = "x-api-key"
 TENANT_HEADER = "X-8x8-Tenant"
 FORBIDDEN_TITLE = "The tenant does not belong to customer."
-
-TENANTS = Table.of(Tenant)
-# The key's customer and its tenants: the one named (AND t.id = %s), or the oldest two.
-_KEY_TENANTS_SQL = (
-    f"SELECT k.customer_id, {TENANTS.columns('t')} FROM {ApiKey._meta.db_table} k"
-    f" LEFT JOIN {TENANTS.name} t ON t.customer_id = k.customer_id{{named}}"
-    " WHERE k.key = %s ORDER BY t.created_at LIMIT 2"
-)
-_ANY_TENANT_SQL = _KEY_TENANTS_SQL.format(named="")
-_NAMED_TENANT_SQL = _KEY_TENANTS_SQL.format(named=" AND t.id = %s")
-
-
-def _key_tenants(key: str, tenant_id: str | None) -> tuple[str, list[Tenant]] | None:
-    """(the key's customer id, its tenants as above), or None when the key is unknown."""
-    with connection.cursor() as cursor:
-        if tenant_id is None:
-            cursor.execute(_ANY_TENANT_SQL, [key])
-        else:
-            cursor.execute(_NAMED_TENANT_SQL, [tenant_id, key])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    tenants = [tenant for row in rows if (tenant := TENANTS.from_row(row, 1)) is not None]
-    return rows[0][0], tenants
 
 
 def tenant_for_request(request: HttpRequest, *, path_tenant_id: str | None = None) -> Tenant:
@@ -53,7 +28,7 @@ def tenant_for_request(request: HttpRequest, *, path_tenant_id: str | None = Non
         wanted = path_tenant_id.strip()
     else:
         wanted = request.headers.get(TENANT_HEADER, "").strip()
-    found = None if "\x00" in raw else _key_tenants(raw, wanted.replace("\x00", "") if wanted else None)
+    found = None if "\x00" in raw else key_tenants(raw, wanted.replace("\x00", "") if wanted else None)
     if found is None:
         raise ApiKeyRejected("The API key is not valid.")
     customer_id, tenants = found
