@@ -4,7 +4,7 @@ import asyncio
 import logging
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -123,7 +123,7 @@ def _dispatch(groups: list[str], message: dict[str, Any]) -> None:
     async_to_sync(_send_all)(groups, message)
 
 
-def broadcast_on_commit(groups: list[str], kind: str, payload: dict[str, Any]) -> None:
+def broadcast_on_commit(groups: list[str], kind: str, payload: Mapping[str, Any]) -> None:
     """Send `{"type": "desk.push", "kind": kind, "payload": payload}` to each group after commit.
 
     One hop into the event loop for all groups: each crossing costs about a millisecond,

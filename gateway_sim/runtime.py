@@ -2,9 +2,13 @@
 
 import logging
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections
+
+from conversations.services.clock import run_clock
+from webhooks.worker import run_worker
 
 logger = logging.getLogger(__name__)
 
@@ -13,10 +17,10 @@ _lock = threading.Lock()
 stop_event = threading.Event()
 
 
-def _run(name: str, target: "object") -> threading.Thread:
+def _run(name: str, target: Callable[[threading.Event], None]) -> threading.Thread:
     def loop() -> None:
         try:
-            target(stop_event)  # type: ignore[operator]
+            target(stop_event)
         finally:
             close_old_connections()
 
@@ -32,17 +36,10 @@ def start_embedded_workers() -> None:
     several processes never fire one twice.
     """
     global _started
-    from conversations.services.timers import run_clock
-    from webhooks.worker import run_worker
-
     with _lock:
         if _started:
             return
         _started = True
-    # Importing the lifecycle registers the timer handlers.
-    import conversations.services.lifecycle
-    import conversations.services.routing  # noqa: F401
-
     _run("sandbox-clock", run_clock)
     if settings.SANDBOX_EMBEDDED_WORKERS:
         _run("sandbox-delivery", run_worker)

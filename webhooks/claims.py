@@ -23,7 +23,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from conversations.models import Tenant
 from webhooks.models import Delivery, DeliveryStatus, Event
 
 DELIVERY = Delivery._meta.db_table
@@ -44,17 +43,27 @@ FROM (
 
 # What a claimed delivery carries into its attempt (in the models' field order, as
 # `Model.from_db` wants); the rest loads on access.
-TAKEN_DELIVERY_FIELDS = ["id", "event_id", "webhook_id", "uri", "body", "signed", "status", "attempts"]
+TAKEN_DELIVERY_FIELDS = [
+    "id",
+    "event_id",
+    "webhook_id",
+    "uri",
+    "customer_id",
+    "body",
+    "signed",
+    "status",
+    "attempts",
+]
+_SIGNED = TAKEN_DELIVERY_FIELDS.index("signed")
 TAKEN_EVENT_FIELDS = ["id", "event_id", "tenant_id", "conversation_id", "type", "sequence"]
 TAKEN_EVENT_COLUMNS = ", ".join(f"e.{name}" for name in TAKEN_EVENT_FIELDS)
-TENANTS = Tenant._meta.db_table
 
 # Stream heads that are pending and due (ranking only the rows still waiting for a first
 # attempt keeps this proportional to the backlog), then everything unordered that is due;
-# with what the attempt needs of their events and tenants (events never change, so reading
-# them before the claim is as good as after).
+# with what the attempt needs of their events (events never change, so reading them before
+# the claim is as good as after).
 CANDIDATES_SQL = f"""
-SELECT c.id, c.event_id, c.status, c.attempts, {TAKEN_EVENT_COLUMNS}, t.customer_id FROM (
+SELECT c.id, c.event_id, c.status, c.attempts, {TAKEN_EVENT_COLUMNS} FROM (
     SELECT id, event_id, status, attempts FROM (
         SELECT d.id, d.event_id, d.status, d.attempts, d.next_attempt_at,
                ROW_NUMBER() OVER (PARTITION BY d.webhook_id, e.conversation_id
@@ -73,7 +82,7 @@ SELECT c.id, c.event_id, c.status, c.attempts, {TAKEN_EVENT_COLUMNS}, t.customer
     ORDER BY 2, 1
     LIMIT %s
 ) c
-JOIN {EVENT} e ON e.id = c.event_id JOIN {TENANTS} t ON t.id = e.tenant_id
+JOIN {EVENT} e ON e.id = c.event_id
 ORDER BY 2, 1
 """
 
@@ -129,7 +138,7 @@ def lease_seconds() -> float:
 
 class Candidate(NamedTuple):
     """A delivery as read: its id, event order, the state the claim must still find, and
-    its event (with the event's tenant)."""
+    its event."""
 
     pk: str
     event_pk: int
@@ -172,9 +181,8 @@ def candidates(now: datetime, limit: int) -> list[Candidate]:
 def _candidates_of(rows: list[Any]) -> list[Candidate]:
     found = []
     alias = connection.alias
-    for pk, event_pk, status, attempts, *values, customer_id in rows:
+    for pk, event_pk, status, attempts, *values in rows:
         event = Event.from_db(alias, TAKEN_EVENT_FIELDS, values)
-        event.tenant = Tenant.from_db(alias, ["id", "customer_id"], [event.tenant_id, customer_id])
         found.append(Candidate(pk, event_pk, status, attempts, event))
     return found
 
@@ -230,7 +238,7 @@ def claim(found: list[Candidate], *, now: datetime) -> list[Delivery]:
     taken = []
     for row in rows:
         delivery = Delivery.from_db(
-            connection.alias, TAKEN_DELIVERY_FIELDS, [*row[:5], bool(row[5]), *row[6:]]
+            connection.alias, TAKEN_DELIVERY_FIELDS, [*row[:_SIGNED], bool(row[_SIGNED]), *row[_SIGNED + 1 :]]
         )
         delivery.claimed_until = claimed_until
         delivery.event = events[row[1]]

@@ -7,22 +7,17 @@ creates a new one; retired keys stay published as JWKs, so receivers that cache 
 
 import threading
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from webhooks import signing
 from webhooks.models import SigningKey
+from webhooks.store import current_kid
 
 # Parsed keys by kid: parsing and checking a PEM costs tens of milliseconds, and a kid
 # always names the same key material.
 _loaded: dict[str, signing.Signer] = {}
 _lock = threading.Lock()
-
-# Read before every signed attempt, so it is plain SQL.
-CURRENT_KID_SQL = (
-    f"SELECT kid FROM {SigningKey._meta.db_table} WHERE retired_at IS NULL"
-    " ORDER BY created_at DESC, kid DESC LIMIT 1"
-)
 
 
 def _signer_of(key: SigningKey) -> signing.Signer:
@@ -56,10 +51,7 @@ def signing_key_current() -> SigningKey:
 def signer_current() -> signing.Signer:
     """The signer for the next attempt. Runs once per attempt: reads only the current kid,
     so a rotation made by any process takes effect at the next attempt."""
-    with connection.cursor() as cursor:
-        cursor.execute(CURRENT_KID_SQL)
-        row = cursor.fetchone()
-    kid = row[0] if row else None
+    kid = current_kid()
     with _lock:
         signer = _loaded.get(kid) if kid is not None else None
     if signer is not None:

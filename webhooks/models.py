@@ -36,6 +36,20 @@ class Webhook(models.Model):
     def is_legacy(self) -> bool:
         return self.version != WebhookVersion.GATEWAY
 
+    @property
+    def signed(self) -> bool:
+        """Whether deliveries to this webhook carry the `x-8x8-signature`."""
+        return signed_version(self.version)
+
+
+def signed_version(version: str) -> bool:
+    """Whether deliveries for a webhook of `version` carry the `x-8x8-signature`.
+
+    Signed notifications came with Chat API v2.0: v1.0 webhooks receive them unsigned,
+    every later version (v2.0, Chat Gateway v1.0) signed.
+    """
+    return version != WebhookVersion.LEGACY_V1
+
 
 class Event(models.Model):
     """The outbox: one row per event, written in the transaction of the change that caused it.
@@ -85,6 +99,8 @@ class Delivery(models.Model):
         Webhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
     )
     uri = models.URLField(max_length=2048)
+    # The `x-8x8-customer-id` of its attempts: a delivery carries what the worker sends.
+    customer_id = models.CharField(max_length=64, blank=True)
     # The exact bytes sent (compact JSON); the signature covers exactly these.
     body = models.TextField()
     signed = models.BooleanField(default=True)

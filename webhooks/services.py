@@ -1,31 +1,39 @@
 """Webhook services: create, update, delete, verify, echo; and the delivery log's actions."""
 
 from datetime import timedelta
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import Tenant
 from gateway_sim.domain_errors import InvalidTransition, PreconditionFailed, WebhookVerificationFailed
 from gateway_sim.wire import compact_json
-from webhooks import payloads
 from webhooks.claims import lease_seconds
-from webhooks.fanout import signed_version
-from webhooks.models import Delivery, DeliveryStatus, Event, Webhook
+from webhooks.models import Delivery, DeliveryStatus, Event, Webhook, WebhookVersion, signed_version
 from webhooks.wakeup import notify_delivery_workers
 from webhooks.worker import attempt
 
 VERIFY_EVENT = "WEB_HOOK_VERIFY"
 
 
-def webhook_create(*, tenant: Tenant, name: str, uri: str, version: str) -> Webhook:
+class Tenancy(Protocol):
+    """The tenant a webhook belongs to, as this app needs it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def customer_id(self) -> str: ...
+
+
+def webhook_create(*, tenant: Tenancy, name: str, uri: str, version: str) -> Webhook:
     """Create a webhook and, like 8x8, say hello to it with a WEB_HOOK_VERIFY event.
 
     The hello goes through the outbox: it is delivered (and retried) in the background,
     and an unreachable URI never fails the creation.
     """
     with transaction.atomic():
-        webhook = Webhook.objects.create(tenant=tenant, name=name, uri=uri, version=version)
+        webhook = Webhook.objects.create(tenant_id=tenant.id, name=name, uri=uri, version=version)
         _verify_delivery_record(tenant=tenant, webhook=webhook, uri=uri, version=version)
         notify_delivery_workers()
         return webhook
@@ -93,7 +101,7 @@ def webhook_set_echo(*, webhook: Webhook, echo: bool) -> Webhook:
         return webhook
 
 
-def webhook_verify(*, tenant: Tenant, uri: str, version: str) -> None:
+def webhook_verify(*, tenant: Tenancy, uri: str, version: str) -> None:
     """Send a WEB_HOOK_VERIFY to `uri` now and wait for the answer (`POST /webhooks/verify`).
 
     The one delivery made inline: it is logged like any other, is tried once, and raises
@@ -113,17 +121,24 @@ def webhook_verify(*, tenant: Tenant, uri: str, version: str) -> None:
         raise WebhookVerificationFailed(f"Webhook verification of {uri} failed: {reason}.")
 
 
-def _verify_delivery_record(*, tenant: Tenant, webhook: Webhook | None, uri: str, version: str) -> Delivery:
-    payload = payloads.web_hook_verify(version)
-    event = Event.objects.create(tenant=tenant, conversation=None, type=VERIFY_EVENT, payload=payload)
+def _verify_delivery_record(*, tenant: Tenancy, webhook: Webhook | None, uri: str, version: str) -> Delivery:
+    payload = web_hook_verify(version)
+    event = Event.objects.create(tenant_id=tenant.id, conversation=None, type=VERIFY_EVENT, payload=payload)
     return Delivery.objects.create(
         event=event,
         webhook=webhook,
         uri=uri,
+        customer_id=tenant.customer_id,
         body=compact_json(payload),
         signed=signed_version(version),
         next_attempt_at=event.created_at,
     )
+
+
+def web_hook_verify(version: str) -> dict[str, Any]:
+    """The WEB_HOOK_VERIFY body: a v1.0 webhook is told the notification version v2.0."""
+    notification_version = "v2.0" if version == WebhookVersion.LEGACY_V1 else version
+    return {"notificationVersion": notification_version, "eventType": VERIFY_EVENT}
 
 
 def delivery_resend(*, delivery: Delivery) -> Delivery:
@@ -145,12 +160,12 @@ def delivery_resend(*, delivery: Delivery) -> Delivery:
     return delivery
 
 
-def deliveries_retry_now(*, tenant: Tenant) -> int:
+def deliveries_retry_now(*, tenant: Tenancy) -> int:
     """Make every pending retry of the tenant due now. Returns how many were moved."""
     now = timezone.now()
     with transaction.atomic():
         moved = Delivery.objects.filter(
-            event__tenant=tenant, status=DeliveryStatus.PENDING, next_attempt_at__gt=now
+            event__tenant_id=tenant.id, status=DeliveryStatus.PENDING, next_attempt_at__gt=now
         ).update(next_attempt_at=now, updated_at=now)
         if moved:
             notify_delivery_workers()

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import connection, transaction
 
+from webhooks.store import postgres_notify
+
 logger = logging.getLogger(__name__)
 
 CHANNEL = "sandbox_deliveries"
@@ -44,9 +46,8 @@ def notify_delivery_workers(*, here: bool = True) -> None:
     waiting (see `webhooks.worker`); other processes' workers are woken all the same.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Our own listener skips this: it is for other processes' workers.
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, _process_token()])
+        # Our own listener skips this: it is for other processes' workers.
+        postgres_notify(CHANNEL, _process_token())
         if here:
             transaction.on_commit(deliveries_ready.set)
     elif connection.vendor == "sqlite":

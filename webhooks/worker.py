@@ -31,7 +31,6 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from gateway_sim.db.rows import Table
 from gateway_sim.db.sqlite3.base import urgent_writes
 from webhooks import wakeup
 from webhooks.claims import claim, finish_claim, look
@@ -39,6 +38,7 @@ from webhooks.delivery import HttpResult, http_post
 from webhooks.keys import signer_current
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
 from webhooks.signing import event_headers
+from webhooks.store import attempt_insert
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +59,12 @@ def retry_delay(attempts: int) -> float | None:
 
 def request_headers(delivery: Delivery, *, retry: int, transmission_time: int) -> dict[str, str]:
     """Every header of one attempt, as 8x8 sends them."""
-    tenant = delivery.event.tenant
     headers = {"content-type": "application/json"}
     headers.update(
         event_headers(
             body=delivery.body.encode("utf-8"),
-            tenant_id=tenant.id,
-            customer_id=tenant.customer_id,
+            tenant_id=delivery.event.tenant_id,
+            customer_id=delivery.customer_id,
             event_id=delivery.event.event_id,
             retry=retry,
             transmission_time=transmission_time,
@@ -111,7 +110,7 @@ def _record(
     error = result.error or ("" if result.succeeded else f"HTTP {result.status_code}")
     with transaction.atomic():
         # One row per attempt, in plain SQL (the ORM's create() spent ~0.4 ms building it).
-        log = Table.of(DeliveryAttempt).insert(
+        log = attempt_insert(
             DeliveryAttempt(
                 delivery=delivery,
                 retry=retry,
@@ -228,7 +227,7 @@ class _Pool:
 
 # The pool of the worker running in this process, if any. A delivery written while it has
 # a free thread, at the head of its stream, is claimed in the transaction that writes it
-# and handed straight to it after the commit (webhooks.outbox): no wake-up, look and
+# and handed straight to it after the commit (webhooks.deliveries): no wake-up, look and
 # claim transaction for the common case of an event with nothing queued before it.
 _local_pool: _Pool | None = None
 

@@ -5,10 +5,11 @@ their own, so the desktop, the API and the simulator can never disagree.
 """
 
 from conversations.models import Agent, AgentStatus, Conversation
-from conversations.services.agents import agent_chat_close
+from conversations.services.activity import agent_typing
+from conversations.services.agents import agent_chat_close, agent_set_status
 from conversations.services.lifecycle import conversation_end_by_agent, conversation_transfer
-from conversations.services.messages import agent_message_send, agent_typing
-from conversations.services.routing import agent_set_status, offer_accept, offer_reject
+from conversations.services.messages import agent_message_send
+from conversations.services.offers import offer_accept, offer_reject
 from gateway_sim.domain_errors import InvalidReference, NotFound
 
 # What an agent may pick on the desktop; `busy` is set by the platform, not chosen.

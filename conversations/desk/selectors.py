@@ -12,6 +12,8 @@ from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from conversations.attachment_links import presigned_url
+from conversations.events import builders
+from conversations.events.desk import offer_payload
 from conversations.models import (
     Agent,
     Card,
@@ -25,8 +27,7 @@ from conversations.models import (
     Queue,
     Tenant,
 )
-from conversations.services.routing import offer_payload
-from webhooks import payloads
+from gateway_sim.wire import epoch_ms
 from webhooks.models import Event
 
 # A desk shows the chats an agent left until they are closed; older ones are history.
@@ -59,7 +60,7 @@ def desk_open_conversation_ids(agent_pk: int) -> list[str]:
 
 
 def _ms(moment: Any) -> int | None:
-    return payloads.epoch_ms(moment) if moment is not None else None
+    return epoch_ms(moment) if moment is not None else None
 
 
 def _fresh_links(event: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def _chat(conversation: Conversation, participant: Participant | None, *, status
         if not _is_typing(e) and (left_at is None or e.created_at <= left_at)
     ]
     history = [
-        {"timestamp": _ms(m.created_at), **payloads.message(m, is_echo=True)}
+        {"timestamp": _ms(m.created_at), **builders.message_data(m, is_echo=True)}
         for m in Message.objects.filter(conversation=conversation, is_history=True).prefetch_related(
             "attachments", "cards"
         )
@@ -114,7 +115,7 @@ def _chat(conversation: Conversation, participant: Participant | None, *, status
         "state": conversation.state,
         "channel": {"id": channel.id, "name": channel.name, "type": channel.type},
         "queue": {"id": queue.public_id, "name": queue.name} if queue else None,
-        "user": payloads.user_of(conversation),
+        "user": builders.user_of(conversation),
         "userParticipantId": conversation.user_participant_id,
         "createdAt": _ms(conversation.created_at),
         "joinedAt": _ms(participant.joined_at) if participant else None,

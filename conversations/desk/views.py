@@ -14,7 +14,7 @@ from conversations.desk import selectors
 from conversations.desk.forms import AgentCreateForm, AttachmentUploadForm
 from conversations.models import AgentStatus, Tenant
 from conversations.services.agents import agent_create
-from conversations.services.messages import agent_attachment_create
+from conversations.services.attachments import agent_attachment_create
 from gateway_sim.domain_errors import AccessDenied, DomainError, InvalidReference, NotFound
 
 # The desk renders text from integrations and users; this policy keeps any markup that

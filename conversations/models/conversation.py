@@ -101,6 +101,16 @@ class Conversation(models.Model):
     def display_name(self) -> str:
         return str(self.user.get("name") or self.user.get("email") or "Customer")
 
+    def assign(self, kind: "AssignmentType", assignee_id: str) -> None:
+        """Who the conversation is with now (saved by the caller, with `touch`)."""
+        self.assignment_type = kind
+        self.assignment_id = assignee_id
+
+    def touch(self, *fields: str) -> None:
+        """Save `fields` and the time of the change."""
+        self.updated_at = timezone.now()
+        self.save(update_fields=["updated_at", *fields])
+
     def next_message_seq(self) -> int:
         self.message_seq += 1
         return self.message_seq
@@ -260,6 +270,22 @@ class Card(models.Model):
         ordering = ["message", "position"]
 
 
+class PostAgentAssignmentManager(models.Manager["PostAgentAssignment"]):
+    def active_for(self, conversation: Conversation) -> "PostAgentAssignment | None":
+        """The hand-back to a bot webhook in force for `conversation`, if any (read fresh).
+
+        While one is in force the conversation's assignment is that webhook, so any other
+        assignment answers without a query (this runs for every event of every conversation).
+        """
+        if conversation.assignment_type != AssignmentType.WEBHOOK:
+            return None
+        return (
+            self.filter(conversation_id=conversation.pk, activated_at__isnull=False, finished_at__isnull=True)
+            .select_related("webhook")
+            .first()
+        )
+
+
 class PostAgentAssignment(models.Model):
     """Hands the conversation to a webhook (bot) once the agent has left."""
 
@@ -273,6 +299,8 @@ class PostAgentAssignment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     activated_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PostAgentAssignmentManager()
 
     @property
     def is_active(self) -> bool:

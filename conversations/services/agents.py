@@ -1,17 +1,29 @@
-"""Agents as the desktop manages them: creating one, and closing a chat after its wrap-up."""
+"""Agents: creating one, their status, and closing a chat after its wrap-up."""
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from conversations.broadcast import broadcast_on_commit
-from conversations.groups import agent_group, tenant_group
-from conversations.models import Agent, AgentStatus, Participant, ParticipantType, Tenant
-from conversations.services.common import queue_resolve
+from conversations.events import desk
+from conversations.models import (
+    Agent,
+    AgentStatus,
+    Offer,
+    OfferStatus,
+    Participant,
+    ParticipantType,
+    Tenant,
+    TimerKind,
+)
+from conversations.services.queues import queue_resolve
 from conversations.services.routing import routing_dispatch
+from conversations.services.timers import timer_cancel
+from gateway_sim.db.retry import retry_on_conflict
 from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition, NotFound
 
 NAME_MAX = 256
+
+
 PUBLIC_ID_MAX = 64
 
 
@@ -65,12 +77,42 @@ def agent_create(
         )
         for queue in queues:
             queue.agents.add(agent)
-        broadcast_on_commit(
-            [tenant_group(tenant.id)], "agent.status", {"agentId": agent.public_id, "status": agent.status}
-        )
+        desk.push_agent_new(agent)
         if status == AgentStatus.AVAILABLE:
             routing_dispatch(tenant_id=tenant.id)
         return agent
+
+
+@retry_on_conflict
+def agent_set_status(*, agent: Agent, status: AgentStatus) -> Agent:
+    """Change an agent's status. Becoming available pulls waiting chats; leaving withdraws offers."""
+    moment = timezone.now()
+    with transaction.atomic():
+        if status != AgentStatus.AVAILABLE:
+            # Offers before the agent row: the lock order of offer_accept (offer, then agent).
+            for offer in (
+                Offer.objects.pending()
+                .filter(agent_id=agent.pk)
+                .select_related("interaction__conversation", "interaction__queue", "agent")
+            ):
+                withdrawn = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+                    status=OfferStatus.CANCELLED, decided_at=moment
+                )
+                if withdrawn:
+                    offer.status = OfferStatus.CANCELLED
+                    timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+                    desk.push_offer(offer, "offer.withdrawn")
+        locked = Agent.objects.select_for_update().get(pk=agent.pk)
+        previous = locked.status
+        locked.status = status
+        fields = ["status"]
+        if status == AgentStatus.AVAILABLE and previous != AgentStatus.AVAILABLE:
+            locked.last_idle_at = moment
+            fields.append("last_idle_at")
+        locked.save(update_fields=fields)
+        desk.push_agent_status(locked)
+        routing_dispatch(tenant_id=locked.tenant_id)
+        return locked
 
 
 def agent_chat_close(*, agent: Agent, conversation_id: str) -> Participant:
@@ -92,9 +134,5 @@ def agent_chat_close(*, agent: Agent, conversation_id: str) -> Participant:
             )
         participant.wrapped_up_at = timezone.now()
         participant.save(update_fields=["wrapped_up_at"])
-        broadcast_on_commit(
-            [agent_group(agent.pk)],
-            "chat.closed",
-            {"conversationId": participant.conversation_id, "agentId": agent.public_id},
-        )
+        desk.push_chat_closed(agent, participant.conversation_id)
         return participant

@@ -1,13 +1,27 @@
-"""Channels: create, update (full replace), delete (soft)."""
+"""Channels: resolve one by id, create, update (full replace), delete (soft)."""
 
 from django.db import transaction
 
 from conversations.models import ApiFlavour, Channel, Queue, Tenant
-from conversations.services.common import queue_resolve
+from conversations.services.queues import queue_resolve
 from gateway_sim.domain_errors import InvalidReference, PreconditionFailed
 from webhooks.models import Webhook, WebhookVersion
 
 CHAT_API = "ChatAPI"
+
+
+def channel_resolve(tenant: Tenant, channel_id: str, *, api: str = ApiFlavour.GATEWAY) -> Channel:
+    """A live channel of the tenant, of the same API as the caller (each API sees its own)."""
+    channel = (
+        Channel.objects.select_related("webhook", "routing_queue")
+        .filter(tenant=tenant, pk=channel_id.strip(), is_deleted=False, api=api)
+        .first()
+    )
+    if channel is None:
+        raise InvalidReference(
+            f"Channel ID {channel_id} is invalid.", code="invalid_channel", field="channelId"
+        )
+    return channel
 
 
 def _webhook_resolve(tenant: Tenant, webhook_id: str, api: str) -> Webhook:

@@ -1,4 +1,5 @@
-"""The conversation lifecycle: create, reassign, transfer, end, leave, hand back to a bot."""
+"""The conversation lifecycle: create, reassign, transfer, end, leave, and the end of a
+post-agent hand-back when its timers run out."""
 
 from datetime import datetime
 from typing import Any
@@ -6,6 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.events import builders
+from conversations.events.outbox import event_record
 from conversations.models import (
     Agent,
     ApiFlavour,
@@ -20,44 +23,19 @@ from conversations.models import (
     Queue,
     Script,
     Tenant,
-    TimerKind,
 )
-from conversations.services.common import (
-    active_post_agent_assignment,
-    agent_handling_required,
-    assignment_set,
-    conversation_lock,
-    conversation_touch,
-    interaction_start,
-    open_interaction,
-    participant_join,
-    participant_leave,
-    queue_resolve,
-    retry_on_conflict,
-)
-from conversations.services.messages import history_store
+from conversations.services.channels import channel_resolve
+from conversations.services.interactions import agent_handling_required, interaction_start, open_interaction
+from conversations.services.locking import conversation_lock
+from conversations.services.message_store import history_store
+from conversations.services.participants import participant_join, participant_leave
+from conversations.services.post_agent import post_agent_finish, post_agent_start
+from conversations.services.queues import queue_resolve
 from conversations.services.routing import offers_withdraw, queue_into, routing_dispatch
 from conversations.services.scripts import script_resolve, script_start
-from conversations.services.timers import minutes, timer_cancel, timer_handler, timer_schedule
-from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition
+from gateway_sim.db.retry import retry_on_conflict
+from gateway_sim.domain_errors import InvalidReference, InvalidTransition
 from gateway_sim.ids import new_id
-from webhooks import payloads
-from webhooks.models import Webhook, WebhookVersion
-from webhooks.outbox import event_record
-
-
-def channel_resolve(tenant: Tenant, channel_id: str, *, api: str = ApiFlavour.GATEWAY) -> Channel:
-    """A live channel of the tenant, of the same API as the caller (each API sees its own)."""
-    channel = (
-        Channel.objects.select_related("webhook", "routing_queue")
-        .filter(tenant=tenant, pk=channel_id.strip(), is_deleted=False, api=api)
-        .first()
-    )
-    if channel is None:
-        raise InvalidReference(
-            f"Channel ID {channel_id} is invalid.", code="invalid_channel", field="channelId"
-        )
-    return channel
 
 
 @retry_on_conflict
@@ -94,7 +72,7 @@ def conversation_create(
             created_at=moment,
             updated_at=moment,
         )
-        assignment_set(conversation, AssignmentType(kind), target_id)
+        conversation.assign(AssignmentType(kind), target_id)
         conversation.save(update_fields=["assignment_type", "assignment_id"])
         participant_join(
             conversation,
@@ -106,8 +84,7 @@ def conversation_create(
             history_store(conversation, history, moment=moment)
         event_record(
             conversation=conversation,
-            event_type="CONVERSATION_UPDATE",
-            data=payloads.conversation_update(conversation),
+            event=builders.conversation_update(conversation),
             moment=moment,
         )
         _activate(conversation, moment=moment, queue=queue, script=script)
@@ -140,29 +117,17 @@ def _assignment_target(channel: Channel, assignment: dict[str, str] | None) -> t
     return kind, assignment["id"].strip()
 
 
-def _activate(conversation: Conversation, *, moment: datetime, queue: Any, script: Any) -> Interaction:
-    """created/idle -> active: a new interaction, CONVERSATION_UPDATE active, then routing."""
+def _activate(
+    conversation: Conversation, *, moment: datetime, queue: Queue | None, script: Script | None
+) -> Interaction:
+    """created/idle -> active: a new interaction, then the script's greeting or the queue."""
     if script is not None:
         interaction = interaction_start(conversation, status=InteractionStatus.SCRIPT, moment=moment)
         script_start(conversation, script, moment=moment)
         return interaction
+    assert queue is not None
     interaction = interaction_start(conversation, status=InteractionStatus.QUEUED, moment=moment)
-    conversation.state = ConversationState.ACTIVE
-    assignment_set(conversation, AssignmentType.QUEUE, queue.public_id)
-    conversation_touch(conversation, "state", "assignment_type", "assignment_id")
-    event_record(
-        conversation=conversation,
-        event_type="CONVERSATION_UPDATE",
-        data=payloads.conversation_update(conversation),
-        moment=moment,
-    )
-    event_record(conversation=conversation, event_type="QUEUED", data=payloads.queued(queue), moment=moment)
-    interaction.queue = queue
-    interaction.queued_at = moment
-    interaction.save(update_fields=["queue", "queued_at"])
-    conversation.queue = queue
-    conversation.save(update_fields=["queue"])
-    routing_dispatch(tenant_id=conversation.tenant_id)
+    queue_into(conversation, interaction, queue, moment=moment)
     return interaction
 
 
@@ -205,7 +170,7 @@ def conversation_update(
             conversation.save(update_fields=["channel"])
         if user is not None:
             conversation.user = user
-            conversation_touch(conversation, "user")
+            conversation.touch("user")
         target: Queue | Script | None = None
         if assignment is not None:
             kind, target_id = _assignment_target(conversation.channel, assignment)
@@ -220,8 +185,7 @@ def conversation_update(
             if user is not None:
                 event_record(
                     conversation=conversation,
-                    event_type="CONVERSATION_UPDATE",
-                    data=payloads.conversation_update(conversation),
+                    event=builders.conversation_update(conversation),
                     moment=moment,
                 )
             return conversation
@@ -236,7 +200,7 @@ def _route_to(conversation: Conversation, target: Queue | Script, *, moment: dat
         else:
             _activate(conversation, moment=moment, queue=target, script=None)
         return
-    _finish_post_agent(conversation, moment=moment)
+    post_agent_finish(conversation, moment=moment)
     interaction = open_interaction(conversation)
     if interaction is None:
         interaction = interaction_start(conversation, status=InteractionStatus.QUEUED, moment=moment)
@@ -255,8 +219,7 @@ def _agent_leaves(conversation: Conversation, agent: Agent, *, moment: datetime)
     participant_leave(conversation, kind=ParticipantType.AGENT, participant_id=agent.public_id, moment=moment)
     event_record(
         conversation=conversation,
-        event_type="MEMBERS_CHANGED",
-        data=payloads.members_changed(member_type="agent", change="left", member_id=agent.public_id),
+        event=builders.members_changed(member_type="agent", change="left", member_id=agent.public_id),
         moment=moment,
     )
     Agent.objects.filter(pk=agent.pk).update(last_idle_at=moment)
@@ -272,7 +235,7 @@ def conversation_transfer(*, conversation: Conversation, agent: Agent, queue_id:
         conversation = conversation_lock(conversation.pk)
         interaction = agent_handling_required(conversation, agent)
         queue = queue_resolve(conversation.tenant, queue_id)
-        event_record(conversation=conversation, event_type="TRANSFER", data=None, moment=moment)
+        event_record(conversation=conversation, event=builders.transfer(), moment=moment)
         _agent_leaves(conversation, agent, moment=moment)
         queue_into(conversation, interaction, queue, moment=moment)
         return conversation
@@ -300,7 +263,7 @@ def conversation_end_by_agent(*, conversation: Conversation, agent: Agent) -> Co
             .first()
         )
         if paa is not None and not paa.webhook.is_deleted:
-            _start_post_agent(conversation, paa, moment=moment)
+            post_agent_start(conversation, paa, moment=moment)
         else:
             _go_idle(conversation, moment=moment)
         routing_dispatch(tenant_id=conversation.tenant_id)
@@ -309,11 +272,10 @@ def conversation_end_by_agent(*, conversation: Conversation, agent: Agent) -> Co
 
 def _go_idle(conversation: Conversation, *, moment: datetime) -> None:
     conversation.state = ConversationState.IDLE
-    conversation_touch(conversation, "state")
+    conversation.touch("state")
     event_record(
         conversation=conversation,
-        event_type="CONVERSATION_UPDATE",
-        data=payloads.conversation_update(conversation),
+        event=builders.conversation_update(conversation),
         moment=moment,
     )
 
@@ -334,8 +296,7 @@ def conversation_user_leave(*, conversation: Conversation) -> Conversation:
         )
         event_record(
             conversation=conversation,
-            event_type="MEMBERS_CHANGED",
-            data=payloads.members_changed(
+            event=builders.members_changed(
                 member_type="user", change="left", member_id=conversation.user_participant_id
             ),
             moment=moment,
@@ -351,85 +312,9 @@ def conversation_user_leave(*, conversation: Conversation) -> Conversation:
         # The end goes where the user-left event went: to the post-agent webhook while the
         # hand-back is in force, as when its timers end it.
         _go_idle(conversation, moment=moment)
-        _finish_post_agent(conversation, moment=moment)
+        post_agent_finish(conversation, moment=moment)
         routing_dispatch(tenant_id=conversation.tenant_id)
         return conversation
-
-
-@retry_on_conflict
-def post_agent_assignment_create(
-    *,
-    conversation: Conversation,
-    webhook_id: str,
-    notify_channel_webhook: bool = False,
-    max_total_minutes: int | None = None,
-    user_timeout_minutes: int | None = None,
-) -> PostAgentAssignment:
-    with transaction.atomic():
-        conversation = conversation_lock(conversation.pk)
-        if PostAgentAssignment.objects.filter(conversation=conversation).exists():
-            raise AlreadyExists(
-                f"Post agent assignment already exists for conversation {conversation.id} "
-                f"and tenant {conversation.tenant_id}",
-                field="conversationId",
-            )
-        # The hand-back webhook receives Chat Gateway events: a legacy v1.0/v2.0 one cannot.
-        webhook = Webhook.objects.filter(
-            tenant_id=conversation.tenant_id,
-            pk=webhook_id.strip(),
-            is_deleted=False,
-            version=WebhookVersion.GATEWAY,
-        ).first()
-        if webhook is None:
-            raise InvalidReference(f"Webhook ID {webhook_id} is invalid.", field="id")
-        return PostAgentAssignment.objects.create(
-            conversation=conversation,
-            webhook=webhook,
-            notify_channel_webhook=notify_channel_webhook,
-            max_total_minutes=max_total_minutes,
-            user_timeout_minutes=user_timeout_minutes,
-        )
-
-
-def _start_post_agent(conversation: Conversation, paa: PostAgentAssignment, *, moment: datetime) -> None:
-    paa.activated_at = moment
-    paa.save(update_fields=["activated_at"])
-    assignment_set(conversation, AssignmentType.WEBHOOK, paa.webhook_id)
-    conversation_touch(conversation, "assignment_type", "assignment_id")
-    event_record(
-        conversation=conversation,
-        event_type="CONVERSATION_UPDATE",
-        data=payloads.conversation_update(conversation),
-        moment=moment,
-    )
-    if paa.max_total_minutes:
-        timer_schedule(
-            kind=TimerKind.POST_AGENT_MAX_TOTAL,
-            ref=conversation.id,
-            due_at=moment + minutes(paa.max_total_minutes),
-        )
-    post_agent_user_timer_restart(conversation, moment=moment)
-
-
-def post_agent_user_timer_restart(conversation: Conversation, *, moment: datetime) -> None:
-    """Restart the user-silence countdown; called when the bot speaks during the hand-back."""
-    paa = active_post_agent_assignment(conversation)
-    if paa is None or not paa.user_timeout_minutes:
-        return
-    timer_schedule(
-        kind=TimerKind.POST_AGENT_USER_TIMEOUT,
-        ref=conversation.id,
-        due_at=moment + minutes(paa.user_timeout_minutes),
-    )
-
-
-def _finish_post_agent(conversation: Conversation, *, moment: datetime) -> None:
-    updated = PostAgentAssignment.objects.filter(
-        conversation=conversation, activated_at__isnull=False, finished_at__isnull=True
-    ).update(finished_at=moment)
-    if updated:
-        timer_cancel(kind=TimerKind.POST_AGENT_MAX_TOTAL, ref=conversation.id)
-        timer_cancel(kind=TimerKind.POST_AGENT_USER_TIMEOUT, ref=conversation.id)
 
 
 def _post_agent_timeout(conversation_id: str, *, user_silence: bool) -> None:
@@ -443,14 +328,12 @@ def _post_agent_timeout(conversation_id: str, *, user_silence: bool) -> None:
         return  # the user answered the bot's last message: not silent
     # The end is reported to the post-agent webhook, then the hand-back is over.
     _go_idle(conversation, moment=moment)
-    _finish_post_agent(conversation, moment=moment)
+    post_agent_finish(conversation, moment=moment)
 
 
-@timer_handler(TimerKind.POST_AGENT_MAX_TOTAL)
 def post_agent_max_total_elapsed(conversation_id: str) -> None:
     _post_agent_timeout(conversation_id, user_silence=False)
 
 
-@timer_handler(TimerKind.POST_AGENT_USER_TIMEOUT)
 def post_agent_user_silent(conversation_id: str) -> None:
     _post_agent_timeout(conversation_id, user_silence=True)

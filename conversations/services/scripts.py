@@ -5,6 +5,8 @@ action, routes the chat to a queue or gets a canned reply."""
 from datetime import datetime
 from typing import Any
 
+from conversations.events import builders
+from conversations.events.outbox import event_record
 from conversations.models import (
     AssignmentType,
     Conversation,
@@ -13,10 +15,11 @@ from conversations.models import (
     Script,
     Tenant,
 )
-from conversations.services.common import assignment_set, conversation_touch, open_interaction, queue_resolve
+from conversations.services.interactions import open_interaction
+from conversations.services.message_store import message_store
+from conversations.services.queues import queue_resolve
+from conversations.services.routing import queue_into
 from gateway_sim.domain_errors import InvalidReference
-from webhooks import payloads
-from webhooks.outbox import event_record
 
 DEFAULT_FALLBACK = "Sorry, I did not get that. Please choose one of the options."
 
@@ -45,9 +48,8 @@ def _menu_card(script: Script) -> dict[str, Any]:
 def _bot_says(
     conversation: Conversation, script: Script, text: str, *, with_menu: bool, moment: datetime
 ) -> None:
-    from conversations.services.messages import _message_store
 
-    stored = _message_store(
+    stored = message_store(
         conversation,
         author_type="bot",
         author_id=script.public_id,
@@ -58,8 +60,7 @@ def _bot_says(
     )
     event_record(
         conversation=conversation,
-        event_type="MESSAGE",
-        data=stored.event_data(is_echo=False),
+        event=stored.event(is_echo=False),
         moment=moment,
     )
 
@@ -68,12 +69,11 @@ def script_start(conversation: Conversation, script: Script, *, moment: datetime
     """CONVERSATION_UPDATE active (assignment script), then the bot's greeting with its menu."""
     conversation.state = ConversationState.ACTIVE
     conversation.script = script
-    assignment_set(conversation, AssignmentType.SCRIPT, script.public_id)
-    conversation_touch(conversation, "state", "script", "assignment_type", "assignment_id")
+    conversation.assign(AssignmentType.SCRIPT, script.public_id)
+    conversation.touch("state", "script", "assignment_type", "assignment_id")
     event_record(
         conversation=conversation,
-        event_type="CONVERSATION_UPDATE",
-        data=payloads.conversation_update(conversation),
+        event=builders.conversation_update(conversation),
         moment=moment,
     )
     greeting = script.definition.get("greeting") or "Hello! How can we help?"
@@ -90,7 +90,6 @@ def _match(script: Script, answer: str) -> dict[str, Any] | None:
 
 def script_handle_choice(conversation: Conversation, answer: str, *, moment: datetime) -> None:
     """Route on a menu option (queue), answer it (reply), or repeat the menu (fallback)."""
-    from conversations.services.routing import queue_into
 
     script = conversation.script
     if script is None:

@@ -1,35 +1,15 @@
-"""Deferred domain actions (offer timeouts, post-agent timers) and the clock that fires them.
+"""Deferred domain actions (offer timeouts, post-agent timers): scheduling and cancelling them.
 
-Timers are rows. Any number of processes may run the clock: a timer is claimed with a
-conditional UPDATE (`fired_at IS NULL`), so exactly one process fires it.
-"""
+Timers are rows; `conversations.services.clock` fires them."""
 
-import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from conversations.models import Timer, TimerKind
-from gateway_sim.domain_errors import DomainError
-
-logger = logging.getLogger(__name__)
 
 clock_wakeup = threading.Event()
-
-_handlers: dict[str, Callable[[str], None]] = {}
-
-
-def timer_handler(kind: TimerKind) -> Callable[[Callable[[str], None]], Callable[[str], None]]:
-    """Register the service that runs when a timer of `kind` comes due."""
-
-    def register(func: Callable[[str], None]) -> Callable[[str], None]:
-        _handlers[kind] = func
-        return func
-
-    return register
 
 
 def timer_schedule(*, kind: TimerKind, ref: str, due_at: datetime) -> Timer:
@@ -42,63 +22,6 @@ def timer_schedule(*, kind: TimerKind, ref: str, due_at: datetime) -> Timer:
 
 def timer_cancel(*, kind: TimerKind, ref: str) -> None:
     Timer.objects.filter(kind=kind, ref=ref, fired_at__isnull=True).delete()
-
-
-def timer_next_due() -> datetime | None:
-    timer = Timer.objects.filter(fired_at__isnull=True).order_by("due_at").only("due_at").first()
-    return timer.due_at if timer else None
-
-
-def timers_fire_due(*, now: datetime | None = None, limit: int = 100) -> int:
-    """Fire every timer due at `now`. Returns how many this process fired."""
-    now = now or timezone.now()
-    fired = 0
-    due = list(
-        Timer.objects.filter(fired_at__isnull=True, due_at__lte=now)
-        .order_by("due_at", "id")
-        .values_list("id", "kind", "ref")[:limit]
-    )
-    for timer_id, kind, ref in due:
-        with transaction.atomic():
-            claimed = Timer.objects.filter(pk=timer_id, fired_at__isnull=True).update(fired_at=now)
-            if not claimed:
-                continue  # another process fired it
-            handler = _handlers.get(kind)
-            if handler is None:
-                logger.error("no handler for timer kind %s", kind)
-                continue
-            try:
-                with transaction.atomic():
-                    handler(ref)
-            except DomainError as exc:
-                # The thing the timer was for is gone or moved on; the timer is spent.
-                logger.info("timer %s %s skipped: %s", kind, ref, exc.message)
-            except Exception:
-                # Spent too: retrying a timer that fails would fail again, and would hold
-                # back every timer due after it.
-                logger.exception("timer %s %s failed", kind, ref)
-        fired += 1
-    return fired
-
-
-def run_clock(stop: threading.Event, *, max_sleep: float = 5.0) -> None:
-    """Fire timers as they come due until `stop` is set.
-
-    Sleeps until the next known due time; a timer scheduled in this process wakes it at
-    once. `max_sleep` bounds the wait so timers scheduled by other processes are noticed.
-    """
-    while not stop.is_set():
-        try:
-            timers_fire_due()
-            next_due = timer_next_due()
-        except Exception:
-            logger.exception("timer clock iteration failed")
-            next_due = None
-        wait = max_sleep
-        if next_due is not None:
-            wait = max(0.0, min(max_sleep, (next_due - timezone.now()).total_seconds()))
-        clock_wakeup.wait(timeout=wait)
-        clock_wakeup.clear()
 
 
 def minutes(value: int) -> timedelta:

@@ -11,8 +11,9 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conversations.models import Attachment, Card, Conversation, Message
+from conversations.services.attachments import attachment_create
 from conversations.services.lifecycle import conversation_create
-from conversations.services.messages import attachment_create, message_post
+from conversations.services.messages import message_post
 from tests.factories import World
 
 QUICK_REPLIES = {

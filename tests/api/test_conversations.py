@@ -8,7 +8,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from conversations.models import ApiFlavour, Conversation, ConversationState, InteractionStatus, Message
 from conversations.services.lifecycle import conversation_create, conversation_user_leave
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.api.conftest import GatewayClient, hal, problem
 from tests.factories import World
 from tests.helpers import event_summary, events_of

@@ -10,9 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_django import DjangoAssertNumQueries
 
 from conversations.models import Card, Conversation, ConversationState, Message
+from conversations.services.attachments import attachment_create
 from conversations.services.lifecycle import conversation_create, conversation_user_leave
-from conversations.services.messages import agent_message_send, attachment_create
-from conversations.services.routing import offer_accept
+from conversations.services.messages import agent_message_send
+from conversations.services.offers import offer_accept
 from tests.api.conftest import GatewayClient, hal, problem
 from tests.factories import World
 from tests.helpers import event_summary, events_of, last_sequence

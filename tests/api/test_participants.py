@@ -10,7 +10,7 @@ import time_machine
 from conversations.models import Conversation, ConversationState, Message, PostAgentAssignment
 from conversations.services.lifecycle import conversation_create, conversation_user_leave
 from conversations.services.messages import agent_message_send
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.api.conftest import GatewayClient, hal, problem
 from tests.factories import WebhookFactory, World
 from tests.helpers import event_summary, events_of, last_sequence

@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from conversations.models import Offer, OfferStatus
 from conversations.services.lifecycle import conversation_create
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from gateway_sim.domain_errors import OfferUnavailable
 from tests.factories import world_create
 

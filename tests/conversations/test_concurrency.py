@@ -12,8 +12,9 @@ import pytest
 from django.db import connection, connections
 
 from conversations.models import AgentStatus, ConversationState, Offer, OfferStatus
+from conversations.services.agents import agent_set_status
 from conversations.services.lifecycle import conversation_create, conversation_update, conversation_user_leave
-from conversations.services.routing import agent_set_status, offer_accept
+from conversations.services.offers import offer_accept
 from gateway_sim.domain_errors import DomainError
 from tests.factories import World, world_create
 

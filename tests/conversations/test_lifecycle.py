@@ -14,17 +14,19 @@ from conversations.models import (
     Message,
     Participant,
 )
+from conversations.services.activity import agent_typing
+from conversations.services.cards import card_action
+from conversations.services.clock import timers_fire_due
 from conversations.services.lifecycle import (
     conversation_create,
     conversation_end_by_agent,
     conversation_transfer,
     conversation_update,
     conversation_user_leave,
-    post_agent_assignment_create,
 )
-from conversations.services.messages import agent_message_send, agent_typing, card_action, message_post
-from conversations.services.routing import offer_accept
-from conversations.services.timers import timers_fire_due
+from conversations.services.messages import agent_message_send, message_post
+from conversations.services.offers import offer_accept
+from conversations.services.post_agent import post_agent_assignment_create
 from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition
 from tests.factories import ScriptFactory, WebhookFactory, World
 from tests.helpers import event_summary, events_of, last_sequence

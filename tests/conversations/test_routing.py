@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversations.models import AgentStatus, Offer, OfferStatus
+from conversations.services.agents import agent_set_status
+from conversations.services.clock import timers_fire_due
 from conversations.services.lifecycle import conversation_create, conversation_end_by_agent
-from conversations.services.routing import agent_set_status, offer_accept, offer_reject
-from conversations.services.timers import timers_fire_due
+from conversations.services.offers import offer_accept, offer_reject
 from gateway_sim.domain_errors import OfferUnavailable
 from tests.factories import World
 

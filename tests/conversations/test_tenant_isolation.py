@@ -3,9 +3,11 @@
 import pytest
 
 from conversations.models import Offer
-from conversations.services.common import conversation_lock, queue_resolve
-from conversations.services.lifecycle import channel_resolve, conversation_create
-from conversations.services.routing import offer_accept
+from conversations.services.channels import channel_resolve
+from conversations.services.lifecycle import conversation_create
+from conversations.services.locking import conversation_lock
+from conversations.services.offers import offer_accept
+from conversations.services.queues import queue_resolve
 from gateway_sim.domain_errors import InvalidReference, NotFound, OfferUnavailable
 from tests.factories import World, world_create
 

@@ -12,9 +12,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from conversations.models import Agent, Offer, OfferStatus, Timer, TimerKind
+from conversations.services.clock import run_clock, timers_fire_due
 from conversations.services.lifecycle import conversation_create
-from conversations.services.routing import offer_expire
-from conversations.services.timers import clock_wakeup, run_clock, timers_fire_due
+from conversations.services.offers import offer_expire
+from conversations.services.timers import clock_wakeup
 from tests.factories import World, world_create
 
 
@@ -115,7 +116,7 @@ def test_a_failing_timer_is_spent_and_does_not_hold_back_the_next(world: World) 
 
     with (
         mock.patch.dict(
-            "conversations.services.timers._handlers",
+            "conversations.services.clock.TIMER_HANDLERS",
             {TimerKind.OFFER_TIMEOUT: failing_then(offer_expire)},
         ),
         time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False),

@@ -9,7 +9,7 @@ from conversations.groups import agent_group, tenant_group
 from conversations.models import Agent, AgentStatus, OfferStatus, Participant
 from conversations.services.agents import agent_chat_close, agent_create
 from conversations.services.lifecycle import conversation_create, conversation_end_by_agent
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition, NotFound
 from tests.factories import World
 

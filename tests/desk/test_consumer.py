@@ -15,10 +15,12 @@ from channels.testing import WebsocketCommunicator
 
 from conversations.consumers import CLOSE_UNKNOWN_AGENT
 from conversations.models import Agent, AgentStatus, Conversation, Offer, Participant
+from conversations.services.activity import integration_typing
+from conversations.services.cards import card_action
+from conversations.services.clock import timers_fire_due
 from conversations.services.lifecycle import conversation_create
-from conversations.services.messages import card_action, integration_typing, message_post
-from conversations.services.routing import offer_accept
-from conversations.services.timers import timers_fire_due
+from conversations.services.messages import message_post
+from conversations.services.offers import offer_accept
 from conversations.ws_routing import websocket_urlpatterns
 from tests.factories import World, world_create
 from tests.helpers import event_summary

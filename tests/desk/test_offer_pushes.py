@@ -4,9 +4,10 @@ from unittest import mock
 
 import pytest
 
+from conversations.events.desk import offer_payload
 from conversations.groups import agent_group, tenant_group
 from conversations.services.lifecycle import conversation_create
-from conversations.services.routing import offer_accept, offer_payload
+from conversations.services.offers import offer_accept
 from tests.factories import World
 
 USER = {"name": "James Jones", "language": "fr"}

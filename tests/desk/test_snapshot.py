@@ -10,23 +10,19 @@ from django.utils import timezone
 from conversations.attachment_links import presigned_url
 from conversations.desk.selectors import desk_chat, desk_snapshot
 from conversations.models import Agent, AgentStatus, Attachment, Conversation, Offer
+from conversations.services.activity import agent_typing, read_receipt_record
 from conversations.services.agents import agent_chat_close
+from conversations.services.cards import card_action
 from conversations.services.lifecycle import (
     conversation_create,
     conversation_end_by_agent,
     conversation_transfer,
 )
-from conversations.services.messages import (
-    agent_message_send,
-    agent_typing,
-    card_action,
-    message_post,
-    read_receipt_record,
-)
-from conversations.services.routing import offer_accept
+from conversations.services.messages import agent_message_send, message_post
+from conversations.services.offers import offer_accept
+from gateway_sim.wire import epoch_ms
 from tests.factories import World
 from tests.helpers import event_summary
-from webhooks.payloads import epoch_ms
 
 USER = {
     "name": "James Jones",

@@ -6,7 +6,7 @@ from django.test import Client, override_settings
 
 from conversations.models import Agent, Attachment
 from conversations.services.lifecycle import conversation_create
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.factories import World
 
 

@@ -21,7 +21,7 @@ from openapi_core.validation.response.exceptions import InvalidData
 from conversations.models import Conversation
 from conversations.services.lifecycle import conversation_end_by_agent
 from conversations.services.messages import agent_message_send
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.factories import ChannelFactory, LegacyCredentialFactory, TenantFactory, WebhookFactory
 from tests.legacy.conftest import LegacyWorld, V2Client, basic, legacy_world_create
 from tests.legacy.spec import DEFECTS, published_spec, validate

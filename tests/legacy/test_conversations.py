@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from conversations.models import ApiFlavour, Conversation, ConversationState, InteractionStatus
 from conversations.services.lifecycle import conversation_create, conversation_user_leave
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.factories import ChannelFactory
 from tests.helpers import event_summary, events_of
 from tests.legacy.conftest import LegacyWorld

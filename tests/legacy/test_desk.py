@@ -2,7 +2,7 @@
 
 from conversations.desk.selectors import desk_snapshot
 from conversations.models import Conversation
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.legacy.conftest import LegacyWorld
 
 

@@ -14,7 +14,7 @@ import requests
 from conversations.models import Conversation
 from conversations.services.lifecycle import conversation_end_by_agent, conversation_transfer
 from conversations.services.messages import agent_message_send
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.factories import LegacyCredentialFactory, world_create
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import ReceivedRequest, Receiver

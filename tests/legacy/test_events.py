@@ -10,12 +10,11 @@ from django.utils import timezone
 
 from conversations.attachment_links import presigned_url
 from conversations.models import Conversation
-from conversations.services.lifecycle import (
-    conversation_end_by_agent,
-    conversation_transfer,
-)
-from conversations.services.messages import agent_message_send, agent_typing, attachment_create
-from conversations.services.routing import offer_accept
+from conversations.services.activity import agent_typing
+from conversations.services.attachments import attachment_create
+from conversations.services.lifecycle import conversation_end_by_agent, conversation_transfer
+from conversations.services.messages import agent_message_send
+from conversations.services.offers import offer_accept
 from tests.legacy.conftest import LegacyWorld, legacy_world_create
 from webhooks.models import Delivery, Webhook
 

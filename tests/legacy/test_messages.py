@@ -5,7 +5,7 @@ import pytest
 from conversations.models import Conversation, ConversationState, InteractionStatus, Message
 from conversations.services.lifecycle import conversation_end_by_agent, conversation_transfer
 from conversations.services.messages import agent_message_send
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from tests.helpers import event_summary, events_of, last_sequence
 from tests.legacy.conftest import LegacyWorld
 

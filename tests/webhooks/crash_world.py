@@ -17,11 +17,12 @@ def seed(uri: str, conversations: int, events_each: int) -> list[str]:
     """Conversations with `events_each` events each: the three of creation, then typing."""
     from django.db import transaction
 
-    from conversations.services.common import conversation_lock
+    from conversations.events.builders import DomainEvent
+    from conversations.events.outbox import event_record
     from conversations.services.lifecycle import conversation_create
+    from conversations.services.locking import conversation_lock
     from tests.factories import world_create
     from webhooks.models import Event
-    from webhooks.outbox import event_record
 
     world = world_create(uri=uri)
     for number in range(conversations):
@@ -32,9 +33,8 @@ def seed(uri: str, conversations: int, events_each: int) -> list[str]:
             conversation = conversation_lock(conversation.pk)
             for extra in range(events_each - 3):
                 typing = {"users": [{"type": "agent", "id": f"agent-{number}-{extra}"}]}
-                event_record(
-                    conversation=conversation, event_type="ACTIVITY", data={"name": "typing", "value": typing}
-                )
+                event = DomainEvent("ACTIVITY", {"name": "typing", "value": typing})
+                event_record(conversation=conversation, event=event)
     return list(Event.objects.filter(tenant=world.tenant).order_by("id").values_list("event_id", flat=True))
 
 

@@ -7,7 +7,7 @@ import time_machine
 from django.test import override_settings
 
 from conversations.services.messages import agent_message_send, message_post
-from conversations.services.routing import offer_accept
+from conversations.services.offers import offer_accept
 from gateway_sim.domain_errors import InvalidTransition, WebhookVerificationFailed
 from tests.factories import World, world_create
 from tests.webhooks.receiver import Receiver

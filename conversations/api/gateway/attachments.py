@@ -22,7 +22,7 @@ from conversations.api.gateway.base import AnyAcceptNegotiation, GatewayView, Ha
 from conversations.api.gateway.selectors import attachment_get, attachments_of, conversation_get
 from conversations.attachment_links import token_is_valid
 from conversations.models import Attachment, ParticipantType
-from conversations.services.messages import AttachmentTooLarge, attachment_create
+from conversations.services.attachments import AttachmentTooLarge, attachment_create
 from gateway_sim.domain_errors import NotFound
 from gateway_sim.errors import ErrorShapes, generic_body
 from gateway_sim.hal import Listing, hal_page

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from conversations.api.gateway.base import GatewayView, validated
 from conversations.api.gateway.selectors import conversation_get, path_id
-from conversations.services.messages import card_action
+from conversations.services.cards import card_action
 from gateway_sim.errors import ErrorShapes, not_found_exception_body
 
 

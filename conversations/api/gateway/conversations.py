@@ -9,10 +9,10 @@ from rest_framework.response import Response
 from conversations.api.gateway.base import GatewayView, TimestampField, iso_timestamp, validated
 from conversations.api.gateway.messages import MessageInput, message_arguments
 from conversations.api.gateway.selectors import conversation_get, conversations_of
+from conversations.events.builders import USER_FIELDS, user_of
 from conversations.models import AssignmentType, Conversation, Interaction
 from conversations.services.lifecycle import conversation_create, conversation_update
 from gateway_sim.hal import Listing, hal_collection, hal_page
-from webhooks.payloads import USER_FIELDS, user_of
 
 CONVERSATIONS = Listing(
     name="conversations",

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from conversations.api.gateway.base import GatewayView, validated
 from conversations.api.gateway.selectors import conversation_get
 from conversations.models import ParticipantType
-from conversations.services.lifecycle import conversation_user_leave, post_agent_assignment_create
-from conversations.services.messages import integration_thinking, integration_typing, read_receipt_record
+from conversations.services.activity import integration_thinking, integration_typing, read_receipt_record
+from conversations.services.lifecycle import conversation_user_leave
+from conversations.services.post_agent import post_agent_assignment_create
 from gateway_sim.errors import ErrorShapes, generic_body, invalid_parameter_body, not_found_exception_body
 from gateway_sim.hal import hal_collection
 

@@ -15,7 +15,7 @@ from conversations.models import (
     Message,
     Tenant,
 )
-from conversations.services.common import conversation_fetch
+from conversations.store import conversation_load
 from gateway_sim.domain_errors import NotFound
 from webhooks.models import Webhook, WebhookVersion
 
@@ -59,7 +59,7 @@ def conversations_of(tenant: Tenant) -> QuerySet[Conversation]:
 def conversation_get(*, tenant: Tenant, conversation_id: str, related: bool = True) -> Conversation:
     """The tenant's Gateway conversation; without `related` only its own row (enough for an
     operation whose service locks and loads it again)."""
-    conversation = conversation_fetch(
+    conversation = conversation_load(
         path_id(conversation_id, "Conversation"), tenant_id=tenant.id, api=ApiFlavour.GATEWAY, related=related
     )
     if conversation is None:

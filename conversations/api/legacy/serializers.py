@@ -11,8 +11,8 @@ from rest_framework import serializers
 from conversations.api.gateway.base import iso_timestamp
 from conversations.api.legacy.selectors import LEGACY_VERSIONS
 from conversations.models import Channel, Conversation, Interaction, Message, Participant
+from gateway_sim.wire import epoch_ms
 from webhooks.models import Webhook, WebhookVersion
-from webhooks.payloads import epoch_ms
 
 MAX_CUSTOMER_PROPERTIES = 30
 # Keys stored in bounded columns: the display name, the participant's language

@@ -19,7 +19,7 @@ from conversations.models import AccessToken
 from conversations.services.legacy_auth import access_token_issue
 from gateway_sim import errors_legacy
 from gateway_sim.errors_legacy import ErrorStyle, OAuthRequestInvalid
-from webhooks.payloads import epoch_ms
+from gateway_sim.wire import epoch_ms
 
 GRANT_TYPE = "client_credentials"
 

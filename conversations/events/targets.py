@@ -1,16 +1,15 @@
-"""Which webhooks receive an event, and the exact body each one is sent."""
+"""Which webhooks receive a conversation's event, and the exact body each one is sent."""
 
-from conversations.models import Conversation
-from conversations.services.common import active_post_agent_assignment
+from conversations.events.legacy import legacy_event
+from conversations.models import Conversation, PostAgentAssignment
 from gateway_sim.wire import compact_json
-from webhooks.legacy_events import legacy_event
-from webhooks.models import Event, Webhook, WebhookVersion
+from webhooks.models import Event, Webhook
 
 
 def target_webhooks(conversation: Conversation) -> list[Webhook]:
     """The channel's webhook, or the post-agent webhook while that assignment is active."""
     targets: list[Webhook] = []
-    paa = active_post_agent_assignment(conversation)
+    paa = PostAgentAssignment.objects.active_for(conversation)
     channel_webhook = conversation.channel.webhook
     if paa is not None:
         targets.append(paa.webhook)
@@ -39,15 +38,10 @@ def body_for(webhook: Webhook, event: Event) -> str | None:
     return compact_json(payload)
 
 
-def signed_version(version: str) -> bool:
-    """Whether deliveries for a webhook of `version` carry the `x-8x8-signature`.
-
-    Signed notifications came with Chat API v2.0: v1.0 webhooks receive them unsigned,
-    every later version (v2.0, Chat Gateway v1.0) signed.
-    """
-    return version != WebhookVersion.LEGACY_V1
-
-
-def signed_for(webhook: Webhook) -> bool:
-    """Whether deliveries to `webhook` carry the `x-8x8-signature`."""
-    return signed_version(webhook.version)
+def bodies_for(conversation: Conversation, event: Event) -> list[tuple[Webhook, str]]:
+    """Every webhook that receives `event`, with the body it is sent."""
+    return [
+        (webhook, body)
+        for webhook in target_webhooks(conversation)
+        if (body := body_for(webhook, event)) is not None
+    ]
