@@ -12,8 +12,17 @@ Grammar (the FIQL draft, with RSQL's quoted arguments, as Spring services accept
 Selectors are API field names, dotted for nested fields (`user.email`); each list endpoint
 whitelists the ones it accepts and maps them to ORM paths. `*` in an argument is a wildcard.
 
-The one FIQL parser on PyPI (fiql-parser) recurses without end on valid input such as
-`a==1,b==2;c==3,d==4`, hence this small parser of our own.
+The parser is our own because the FIQL/RSQL parsers on PyPI cannot take what the lists accept
+(checked: fiql-parser 1.0, released October 2022, uploaded 2023-09, none since; pyrsql 0.0.6):
+
+- fiql-parser hits RecursionError on valid input where ";" must bind tighter than ",", such as
+  `a==1,b==2;c==3,d==4`. Its arguments are RFC 3986 unreserved characters only, so
+  `user.email==*@example.com` and values with spaces fail and quoted values do not exist; it
+  decodes arguments again after Django has (`+` becomes a space); it accepts `()` and a bare
+  `name`; and its errors name Python classes and no position, where our 400 names the problem
+  and where it is.
+- pyrsql (RSQL) ends unquoted values at whitespace and at `<`, `>`, `~`, `!`, so
+  `user.email==jo doe@example.com` is an error.
 """
 
 import re
