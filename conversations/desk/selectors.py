@@ -5,6 +5,9 @@ The desk renders Chat Gateway events: a chat's timeline is the conversation's ev
 reconnected desktop rebuilds exactly what a live one saw.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -77,20 +80,79 @@ def _is_typing(event: Event) -> bool:
     return event.type == "ACTIVITY" and isinstance(data, dict) and data.get("name") == "typing"
 
 
-def card_states(conversation_id: str) -> dict[str, dict[str, Any]]:
-    """Per card: whether the user submitted it and what they chose."""
-    return {
-        card.id: {
+def _cards_by_chat(conversation_ids: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per chat, per card: whether the user submitted it and what they chose."""
+    states: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    cards = (
+        Card.objects.filter(message__conversation_id__in=conversation_ids)
+        .annotate(conversation_id=F("message__conversation_id"))
+        .order_by("created_at")
+    )
+    for card in cards:
+        states[card.conversation_id][card.id] = {
             "actionSubmitted": card.action_submitted,
             "actionExecuted": card.action_executed,
             "submittedValue": card.submitted_value,
         }
-        for card in Card.objects.filter(message__conversation_id=conversation_id).order_by("created_at")
-    }
+    return states
 
 
-def _chat(conversation: Conversation, participant: Participant | None, *, status: str) -> dict[str, Any]:
-    events = list(Event.objects.filter(conversation=conversation).order_by("sequence"))
+def card_states(conversation_id: str) -> dict[str, dict[str, Any]]:
+    """Per card of one chat: whether the user submitted it and what they chose."""
+    return _cards_by_chat([conversation_id]).get(conversation_id, {})
+
+
+# One chat on a desk: the conversation, the agent's participant row, "open" or "wrapup".
+DeskEntry = tuple[Conversation, Participant | None, str]
+
+
+def _chats(entries: list[DeskEntry]) -> list[dict[str, Any]]:
+    """The desk's chats, in the order given, in one query per kind of row whatever their number."""
+    ids = [conversation.id for conversation, _, _ in entries]
+    if not ids:
+        return []
+    events: dict[str | None, list[Event]] = defaultdict(list)
+    for event in Event.objects.filter(conversation_id__in=ids).order_by("conversation_id", "sequence"):
+        events[event.conversation_id].append(event)
+    history: dict[str, list[Message]] = defaultdict(list)
+    for message in Message.objects.filter(conversation_id__in=ids, is_history=True).prefetch_related(
+        "attachments", "cards"
+    ):
+        history[message.conversation_id].append(message)
+    read_at = dict(
+        Message.objects.filter(
+            conversation_id__in=ids, author_type=ParticipantType.AGENT, read_at__isnull=False
+        )
+        .order_by()
+        .values("conversation_id")
+        .annotate(latest=Max("read_at"))
+        .values_list("conversation_id", "latest")
+    )
+    cards = _cards_by_chat(ids)
+    return [
+        _chat(
+            conversation,
+            participant,
+            status=status,
+            events=events[conversation.id],
+            history=history[conversation.id],
+            read_at=read_at.get(conversation.id),
+            cards=cards[conversation.id],
+        )
+        for conversation, participant, status in entries
+    ]
+
+
+def _chat(
+    conversation: Conversation,
+    participant: Participant | None,
+    *,
+    status: str,
+    events: list[Event],
+    history: list[Message],
+    read_at: datetime | None,
+    cards: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
     left_at = participant.left_at if participant is not None and status == "wrapup" else None
     # A wrap-up shows the chat as it was when the agent left it, not what happened afterwards.
     timeline = [
@@ -98,15 +160,6 @@ def _chat(conversation: Conversation, participant: Participant | None, *, status
         for e in events
         if not _is_typing(e) and (left_at is None or e.created_at <= left_at)
     ]
-    history = [
-        {"timestamp": _ms(m.created_at), **builders.message_data(m, is_echo=True)}
-        for m in Message.objects.filter(conversation=conversation, is_history=True).prefetch_related(
-            "attachments", "cards"
-        )
-    ]
-    read_at = Message.objects.filter(
-        conversation=conversation, author_type=ParticipantType.AGENT, read_at__isnull=False
-    ).aggregate(latest=Max("read_at"))["latest"]
     channel = conversation.channel
     queue = conversation.queue
     return {
@@ -120,11 +173,13 @@ def _chat(conversation: Conversation, participant: Participant | None, *, status
         "createdAt": _ms(conversation.created_at),
         "joinedAt": _ms(participant.joined_at) if participant else None,
         "leftAt": _ms(left_at),
-        "history": history,
+        "history": [
+            {"timestamp": _ms(m.created_at), **builders.message_data(m, is_echo=True)} for m in history
+        ],
         "timeline": timeline,
         "lastSequence": events[-1].sequence if events else 0,
         "readAt": _ms(read_at),
-        "cards": card_states(conversation.id),
+        "cards": cards,
     }
 
 
@@ -145,10 +200,13 @@ def desk_chat(agent_pk: int, conversation_id: str) -> dict[str, Any] | None:
         return None
     conversation = _conversations().get(pk=conversation_id)
     if not participant.removed and conversation.agent_id == agent_pk:
-        return _chat(conversation, participant, status="open")
-    if participant.removed and _in_wrap_up(participant):
-        return _chat(conversation, participant, status="wrapup")
-    return None
+        status = "open"
+    elif participant.removed and _in_wrap_up(participant):
+        status = "wrapup"
+    else:
+        return None
+    [chat] = _chats([(conversation, participant, status)])
+    return chat
 
 
 def _in_wrap_up(participant: Participant) -> bool:
@@ -174,12 +232,10 @@ def desk_snapshot(agent_pk: int) -> dict[str, Any]:
         .order_by("-left_at")[:WRAP_UP_LIMIT]
     )
     conversations = _conversations().in_bulk([*open_ids, *(p.conversation_id for p in wrap_ups)])
-    chats = [
-        _chat(conversations[cid], participants.get(cid), status="open")
-        for cid in open_ids
-        if cid in conversations
+    entries: list[DeskEntry] = [
+        (conversations[cid], participants.get(cid), "open") for cid in open_ids if cid in conversations
     ]
-    chats += [_chat(conversations[p.conversation_id], p, status="wrapup") for p in reversed(list(wrap_ups))]
+    entries += [(conversations[p.conversation_id], p, "wrapup") for p in reversed(list(wrap_ups))]
     offers = (
         Offer.objects.pending()
         .filter(agent=agent)
@@ -202,5 +258,5 @@ def desk_snapshot(agent_pk: int) -> dict[str, Any]:
         "queues": [{"id": q.public_id, "name": q.name} for q in Queue.objects.filter(tenant=tenant)],
         "directory": dict(Agent.objects.filter(tenant=tenant).values_list("public_id", "name")),
         "offers": [offer_payload(offer) for offer in offers],
-        "chats": chats,
+        "chats": _chats(entries),
     }

@@ -1,7 +1,9 @@
 """The desk's state snapshot: what a (re)connecting desktop is given to rebuild itself from."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -238,27 +240,50 @@ def test_another_agents_chat_is_not_on_the_desk(world: World) -> None:
     assert desk_chat(bruno.pk, conversation.id) is None
 
 
-def snapshot_queries(agent: Agent) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        desk_snapshot(agent.pk)
-    return len(queries)
+def desk_with_chats(world: World, count: int) -> Agent:
+    """An agent with `count` chats, the last of them left in wrap-up when there are several,
+    each with creation history, messages, a file, answered cards and a read receipt; plus
+    one pending offer."""
+    agent = world.agent(capacity=count + 1)
+    for number in range(count):
+        conversation = create(
+            world, history=[{"authorType": "user", "text": "Hi bot"}, {"authorType": "bot", "cards": [QUICK]}]
+        )
+        accept(conversation, agent)
+        sent = agent_message_send(conversation=conversation, agent=agent, text="Hello")
+        attachment = Attachment.objects.create(
+            conversation=conversation, filename="a.png", content_type="image/png"
+        )
+        message = message_post(
+            conversation=conversation,
+            author_type="user",
+            text="Thanks",
+            attachments=[{"id": attachment.id}],
+            cards=[QUICK],
+        )
+        read_receipt_record(conversation=conversation, author_type="user", read_at=sent.created_at)
+        card_action(conversation=conversation, card_id=message.cards.get().id, action="submit", name="Yes")
+        if number and number == count - 1:
+            conversation_end_by_agent(conversation=conversation, agent=agent)
+    create(world)
+    return agent
 
 
-def test_a_snapshot_costs_a_fixed_number_of_queries_per_chat(world: World) -> None:
-    agent = world.agent()
-    first = create(world)
-    accept(first, agent)
-    one_chat = snapshot_queries(agent)
-    second, third = create(world), create(world)
-    accept(second, agent)
-    accept(third, agent)
-    conversation_end_by_agent(conversation=third, agent=agent)
+@pytest.mark.parametrize(("count", "statuses"), [(1, ["open"]), (5, ["open"] * 4 + ["wrapup"])])
+def test_a_snapshot_costs_the_same_queries_for_any_number_of_chats(
+    world: World, count: int, statuses: list[str], django_assert_num_queries: Any
+) -> None:
+    agent = desk_with_chats(world, count)
 
-    three_chats = snapshot_queries(agent)
+    # The agent, its queues, the tenant's queues and directory, the open chats, their
+    # participants, the wrap-ups, the conversations and the offers; then for all chats at
+    # once: events, creation history (with its files and cards), read states and cards.
+    with django_assert_num_queries(15):
+        snapshot = desk_snapshot(agent.pk)
 
-    # The agent, queues, directory, offers and chat lists; then per chat its events,
-    # creation history, read state and cards.
-    assert (one_chat, three_chats) == (9 + 4, 9 + 3 * 4)
+    assert [chat["status"] for chat in snapshot["chats"]] == statuses
+    assert [len(chat["history"]) for chat in snapshot["chats"]] == [2] * count
+    assert len(snapshot["offers"]) == 1
 
 
 def test_the_sign_in_page_costs_the_same_for_more_agents(world: World, client) -> None:  # type: ignore[no-untyped-def]
