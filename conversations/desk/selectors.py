@@ -169,6 +169,7 @@ def _chat(
         "channel": {"id": channel.id, "name": channel.name, "type": channel.type},
         "queue": {"id": queue.public_id, "name": queue.name} if queue else None,
         "user": builders.user_of(conversation),
+        "displayName": conversation.display_name,
         "userParticipantId": conversation.user_participant_id,
         "createdAt": _ms(conversation.created_at),
         "joinedAt": _ms(participant.joined_at) if participant else None,

@@ -28,6 +28,8 @@ class EventPush(TypedDict):
     conversationId: str
     timestamp: int
     data: NotRequired[EventData]
+    # On CONVERSATION_UPDATE: desks rename the chat (webhook bodies stay 8x8's).
+    displayName: NotRequired[str]
 
 
 class OfferPush(TypedDict):
@@ -38,6 +40,7 @@ class OfferPush(TypedDict):
     queueId: str | None
     queueName: str | None
     userName: str
+    displayName: str
     language: str
     expiresAt: str
 
@@ -79,6 +82,8 @@ def push_event(conversation: Conversation, *, sequence: int, event_id: str, enve
     )
     if "data" in envelope:
         push["data"] = envelope["data"]
+    if envelope["eventType"] == "CONVERSATION_UPDATE":
+        push["displayName"] = conversation.display_name
     broadcast_on_commit(
         [conversation_group(conversation.id), tenant_group(conversation.tenant_id)], "event", push
     )
@@ -96,6 +101,7 @@ def offer_payload(offer: Offer) -> OfferPush:
         queueId=interaction.queue.public_id if interaction.queue else None,
         queueName=interaction.queue.name if interaction.queue else None,
         userName=conversation.display_name,
+        displayName=conversation.display_name,
         language=conversation.language,
         expiresAt=offer.expires_at.isoformat(),
     )

@@ -123,6 +123,7 @@ def test_an_open_chat_has_its_history_timeline_user_and_read_state(world: World)
             "language": "en",
             "additionalProperties": [{"key": "Intent", "value": "balance"}],
         },
+        "displayName": "James Jones",
         "userParticipantId": conversation.user_participant_id,
         "createdAt": epoch_ms(conversation.created_at),
         "joinedAt": chat["joinedAt"],
