@@ -81,6 +81,10 @@ class Integration:
         assert response.status_code == 202, response.text
         return str(response.json()["conversationId"])
 
+    def update_conversation(self, conversation_id: str, **body: Any) -> None:
+        response = self.session.patch(self.url(f"conversations/{conversation_id}"), json=body, timeout=10)
+        assert response.status_code == 202, response.text
+
     def post(self, conversation_id: str, what: str, body: dict[str, Any]) -> requests.Response:
         response = self.session.post(
             self.url(f"conversations/{conversation_id}/{what}"), json=body, timeout=10

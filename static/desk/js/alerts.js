@@ -38,7 +38,7 @@ export async function askNotificationPermission() {
 export function notifyOffer(offer) {
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   const notification = new Notification("New chat offer", {
-    body: `${offer.userName} · ${offer.queueName || "queue"} · ${offer.language}`,
+    body: `${offer.displayName} · ${offer.queueName || "queue"} · ${offer.language}`,
     tag: offer.offerId,
   });
   notification.addEventListener("click", () => {

@@ -113,7 +113,7 @@ export function markChoice(wrapper, card, state, chat) {
   }
   // A chosen quick reply shows on its button; a submitted card lists what was sent.
   if (!state || !state.actionSubmitted || title !== null) return;
-  const who = (chat.user && chat.user.name) || "Customer";
+  const who = chat.displayName;
   const inputs = Object.entries(state.submittedValue || {})
     .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
     .join(", ");

@@ -23,7 +23,7 @@ export class ChatListView {
     const unread = this.store.unread(chat);
     const active = chat.conversationId === this.store.activeId;
     const typing = this.store.isTyping(chat, "user") || this.store.isTyping(chat, "bot");
-    const name = chat.user.name || chat.user.email || "Customer";
+    const name = chat.displayName;
     const last = chat.timeline.length ? chat.timeline[chat.timeline.length - 1].timestamp : chat.createdAt;
     const button = el(
       "button",

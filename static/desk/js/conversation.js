@@ -81,7 +81,7 @@ export class ConversationView {
 
   renderHead(chat) {
     const user = chat.user || {};
-    this.refs["chat-name"].textContent = user.name || user.email || "Customer";
+    this.refs["chat-name"].textContent = chat.displayName;
     const bits = [chat.queue ? chat.queue.name : null, chat.channel.type, user.language].filter(Boolean);
     this.refs["chat-sub"].textContent = bits.join(" · ");
     const open = chat.status === "open";
@@ -146,8 +146,7 @@ export class ConversationView {
     const chat = this.chat;
     let text = "";
     if (chat && chat.status === "open") {
-      const name = chat.user.name || "Customer";
-      if (this.store.isTyping(chat, "user")) text = `${name} is typing…`;
+      if (this.store.isTyping(chat, "user")) text = `${chat.displayName} is typing…`;
       else if (this.store.isThinking(chat)) text = "Bot is thinking…";
       else if (this.store.isTyping(chat, "bot")) text = "Bot is typing…";
     }

@@ -34,7 +34,7 @@ export class OffersView {
       el(
         "div",
         { class: "offer-head" },
-        el("strong", { class: "offer-name", text: offer.userName, "data-testid": "offer-name" }),
+        el("strong", { class: "offer-name", text: offer.displayName, "data-testid": "offer-name" }),
         el("span", { class: "offer-countdown", "aria-label": "Seconds left" }),
       ),
       el(

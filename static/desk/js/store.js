@@ -157,6 +157,7 @@ export class DeskStore {
     if (event.eventType === "CONVERSATION_UPDATE") {
       chat.state = data.state;
       if (data.user) chat.user = data.user;
+      if (event.displayName) chat.displayName = event.displayName;
     } else if (event.eventType === "QUEUED") {
       chat.queue = { id: data.queueId, name: data.queueName };
     } else if (event.eventType === "MESSAGE") {

@@ -7,12 +7,8 @@ import { renderCard } from "./cards.js";
 import { clock, el } from "./dom.js";
 import { icon } from "./icons.js";
 
-function userName(chat) {
-  return chat.user.name || chat.user.email || "Customer";
-}
-
 function authorLabel(sender, chat, store) {
-  if (sender.type === "user") return userName(chat);
+  if (sender.type === "user") return chat.displayName;
   if (sender.type === "bot") return "Bot";
   if (sender.type === "agent") return store.agentName(sender.id);
   return "System";
@@ -95,7 +91,7 @@ export function eventView(event, chat, store) {
       return messageView(data, event.timestamp, chat, store);
     case "MEMBERS_CHANGED": {
       if (data.memberType === "user") {
-        return systemLine(`${userName(chat)} ${data.change === "left" ? "left the chat" : "joined"}`);
+        return systemLine(`${chat.displayName} ${data.change === "left" ? "left the chat" : "joined"}`);
       }
       const who = data.id === store.me ? "You" : store.agentName(data.id);
       return systemLine(`${who} ${data.change === "left" ? "left" : "joined"} the chat`, "system-member");
@@ -110,7 +106,7 @@ export function eventView(event, chat, store) {
       return null;
     case "ACTIVITY":
       if (data.name === "quickReply/action" || data.name === "adaptiveCard/action") {
-        return systemLine(`${userName(chat)} ${choiceText(data)}`, "system-choice");
+        return systemLine(`${chat.displayName} ${choiceText(data)}`, "system-choice");
       }
       return null;
     default:

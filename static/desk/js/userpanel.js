@@ -26,7 +26,7 @@ export function renderUserPanel(panel, chat) {
   }
   panel.hidden = false;
   const user = chat.user || {};
-  const name = user.name || user.email || "Customer";
+  const name = chat.displayName;
   panel.append(
     el(
       "div",
