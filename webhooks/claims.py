@@ -30,17 +30,6 @@ EVENT = Event._meta.db_table
 PENDING = DeliveryStatus.PENDING.value
 IN_FLIGHT = DeliveryStatus.IN_FLIGHT.value
 
-# How many deliveries are due now, and the next moment something will be: one pass over the
-# pending and in-flight rows (index delivery_due), never over delivered history.
-DUE_STATE_SQL = f"""
-SELECT SUM(CASE WHEN due <= %s THEN 1 ELSE 0 END), MIN(CASE WHEN due > %s THEN due END)
-FROM (
-    SELECT next_attempt_at AS due FROM {DELIVERY} WHERE status = '{PENDING}'
-    UNION ALL
-    SELECT claimed_until AS due FROM {DELIVERY} WHERE status = '{IN_FLIGHT}'
-) moments
-"""
-
 # What a claimed delivery carries into its attempt (in the models' field order, as
 # `Model.from_db` wants); the rest loads on access.
 TAKEN_DELIVERY_FIELDS = [
@@ -86,8 +75,10 @@ JOIN {EVENT} e ON e.id = c.event_id
 ORDER BY 2, 1
 """
 
-# A worker's look on each wake-up: the due state and the candidates in one statement (the
-# due state always comes back, as one row with no candidate when there is none).
+# A worker's look on each wake-up, in one statement: how many deliveries are due now and the
+# next moment something will be (one pass over the pending and in-flight rows, index
+# delivery_due, never over delivered history), with the candidates (the due state always
+# comes back, as one row with no candidate when there is none).
 LOOK_SQL = f"""
 SELECT s.due_count, s.next_at, c.* FROM (
     SELECT SUM(CASE WHEN due <= %s THEN 1 ELSE 0 END) AS due_count,
@@ -161,23 +152,6 @@ def _as_datetime(value: object) -> datetime | None:
     return parsed
 
 
-def due_state(now: datetime) -> tuple[int, datetime | None]:
-    """(how many deliveries may be due now, when the next scheduled retry or lease expiry
-    comes). Some of those due may be blocked behind their stream's head."""
-    moment = _param(now)
-    with connection.cursor() as cursor:
-        cursor.execute(DUE_STATE_SQL, [moment, moment])
-        due_now, next_at = cursor.fetchone()
-    return int(due_now or 0), _as_datetime(next_at)
-
-
-def candidates(now: datetime, limit: int) -> list[Candidate]:
-    moment = _param(now)
-    with connection.cursor() as cursor:
-        cursor.execute(CANDIDATES_SQL, [moment, moment, moment, limit])
-        return _candidates_of(cursor.fetchall())
-
-
 def _candidates_of(rows: list[Any]) -> list[Candidate]:
     found = []
     alias = connection.alias
@@ -187,19 +161,18 @@ def _candidates_of(rows: list[Any]) -> list[Candidate]:
     return found
 
 
-def look(now: datetime, limit: int) -> tuple[int, datetime | None, list[Candidate]]:
-    """`due_state(now)` and `candidates(now, limit)` in one read: what the worker does
-    on each wake-up, before it claims what it found (`claim`)."""
-    moment = _param(now)
-    with connection.cursor() as cursor:
-        cursor.execute(LOOK_SQL, [moment, moment, moment, moment, moment, limit])
-        rows = cursor.fetchall()
-    due_now, next_at = rows[0][:2]
-    found = _candidates_of([row[2:] for row in rows if row[2] is not None])
-    return int(due_now or 0), _as_datetime(next_at), found
+class DueClaim(NamedTuple):
+    """What a claim took, and what the worker needs to know to sleep until it is needed."""
+
+    deliveries: list[Delivery]
+    # Deliveries due now, taken or not: more than were taken means some wait behind their
+    # stream's head in flight, or for a free thread.
+    due: int
+    # The next scheduled retry or lease expiry.
+    next_at: datetime | None
 
 
-def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery]:
+def claim_due(*, limit: int = 100, now: datetime | None = None) -> DueClaim:
     """Atomically take up to `limit` deliveries that may be attempted now.
 
     Candidates are read first, without locks (on SQLite the claim transaction holds the
@@ -209,12 +182,16 @@ def claim_due(*, limit: int = 100, now: datetime | None = None) -> list[Delivery
     found pending with `attempts = n` has had no attempt since it was read.
     """
     now = now or timezone.now()
-    if limit <= 0:
-        return []
-    return claim(candidates(now, limit), now=now)
+    moment = _param(now)
+    with connection.cursor() as cursor:
+        cursor.execute(LOOK_SQL, [moment, moment, moment, moment, moment, max(limit, 0)])
+        rows = cursor.fetchall()
+    due_now, next_at = rows[0][:2]
+    found = _candidates_of([row[2:] for row in rows if row[2] is not None])
+    return DueClaim(_claim(found, now=now), int(due_now or 0), _as_datetime(next_at))
 
 
-def claim(found: list[Candidate], *, now: datetime) -> list[Delivery]:
+def _claim(found: list[Candidate], *, now: datetime) -> list[Delivery]:
     """Take those of `found` that are still as they were read (see `claim_due`)."""
     if not found:
         return []

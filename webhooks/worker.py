@@ -1,8 +1,5 @@
 """The delivery worker: a thin loop over `claim_due()` and `attempt()`.
 
-(`claim_due()` is `claims.look()`, one read, then `claims.claim()`; the loop calls the
-two itself, as the read also tells it when to look next.)
-
 Guarantees, and how they are kept:
 
 - **At least once.** A claim marks deliveries `in_flight` with a lease (`claimed_until`).
@@ -33,7 +30,7 @@ from django.utils import timezone
 
 from gateway_sim.db.sqlite3.base import urgent_writes
 from webhooks import wakeup
-from webhooks.claims import claim, finish_claim, look
+from webhooks.claims import claim_due, finish_claim
 from webhooks.delivery import HttpResult, http_post
 from webhooks.keys import signer_current
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
@@ -270,12 +267,10 @@ def run_worker(stop: threading.Event, *, threads: int | None = None, once: bool 
             wakeup.deliveries_ready.clear()
             pool.wake_on_finish = True
             free = pool.free()
-            now = timezone.now()
             claimed: list[Delivery] = []
             waiting = True
             try:
-                due_now, due_at, found = look(now, limit=free)
-                claimed = claim(found, now=now)
+                claimed, due_now, due_at = claim_due(limit=free)
                 # Due but not taken: blocked behind a stream head in flight, no free thread,
                 # or taken by another worker. An attempt's end may unblock it.
                 waiting = due_now > len(claimed)

@@ -33,7 +33,7 @@ GATEWAY_VERIFY = b'{"notificationVersion":"Chat Gateway v1.0","eventType":"WEB_H
 
 def deliver_due() -> list[DeliveryAttempt]:
     logs = []
-    while claimed := claim_due():
+    while claimed := claim_due().deliveries:
         logs.extend(attempt(delivery) for delivery in claimed)
     return logs
 
@@ -77,7 +77,7 @@ def test_verify_fails_naming_the_status_and_is_not_retried(world: World, receive
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.last_status_code == 404
-    assert claim_due() == []
+    assert claim_due().deliveries == []
 
 
 def test_verify_fails_naming_the_connection_error(world: World) -> None:
@@ -199,7 +199,7 @@ def test_resending_a_failed_delivery_gives_it_one_more_attempt(hooked: World, re
 
 def test_a_delivery_being_attempted_cannot_be_resent(hooked: World) -> None:
     start_conversation(hooked)
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
 
     with pytest.raises(InvalidTransition) as refusal:
         delivery_resend(delivery=claimed)
@@ -215,12 +215,12 @@ def test_retry_now_makes_the_tenants_pending_retries_due(
     start_conversation(hooked)
     start_conversation(other)
     deliver_due()
-    assert claim_due() == []
+    assert claim_due().deliveries == []
 
     moved = deliveries_retry_now(tenant=hooked.tenant)
 
     assert moved == 3
-    again = claim_due()
+    again = claim_due().deliveries
     assert {d.event.tenant_id for d in again} == {hooked.tenant.id}
     assert len(again) == 3
     assert (
@@ -241,7 +241,7 @@ def test_updating_a_webhook_sends_its_pending_deliveries_to_the_new_uri(
     conversation = start_conversation(hooked)
     deliver_due()
     message_post(conversation=conversation, author_type="user", text="later")
-    [in_flight] = claim_due(limit=1)
+    [in_flight] = claim_due(limit=1).deliveries
     receiver.clear()
     receiver.respond_with(status=200)
 
@@ -270,9 +270,9 @@ def test_deleting_a_webhook_fails_its_pending_deliveries_naming_the_deletion(
     hooked: World, receiver: Receiver
 ) -> None:
     start_conversation(hooked)
-    [delivered] = claim_due(limit=1)
+    [delivered] = claim_due(limit=1).deliveries
     attempt(delivered)
-    [in_flight] = claim_due(limit=1)
+    [in_flight] = claim_due(limit=1).deliveries
 
     webhook_delete(webhook=hooked.webhook)
 
@@ -290,7 +290,7 @@ def test_deleting_a_webhook_fails_its_pending_deliveries_naming_the_deletion(
         ]
     )
     assert Delivery.objects.filter(status=DeliveryStatus.FAILED).count() == 1
-    assert claim_due() == []
+    assert claim_due().deliveries == []
 
 
 def test_a_delivery_in_flight_while_its_webhook_changes_retries_to_the_new_uri(
@@ -298,7 +298,7 @@ def test_a_delivery_in_flight_while_its_webhook_changes_retries_to_the_new_uri(
 ) -> None:
     receiver.respond_with(status=500)
     start_conversation(hooked)
-    [in_flight] = claim_due(limit=1)
+    [in_flight] = claim_due(limit=1).deliveries
     moved = receiver.url_for("moved")
     webhook_update(webhook=hooked.webhook, name="moved", uri=moved, version=hooked.webhook.version)
 
@@ -313,7 +313,7 @@ def test_a_delivery_in_flight_while_its_webhook_is_deleted_is_not_retried(
 ) -> None:
     receiver.respond_with(status=500)
     start_conversation(hooked)
-    [in_flight] = claim_due(limit=1)
+    [in_flight] = claim_due(limit=1).deliveries
     webhook_delete(webhook=hooked.webhook)
 
     log = attempt(in_flight)
@@ -325,7 +325,7 @@ def test_a_delivery_in_flight_while_its_webhook_is_deleted_is_not_retried(
         500,
         f"webhook {hooked.webhook.id} was deleted",
     )
-    assert claim_due() == []
+    assert claim_due().deliveries == []
 
 
 # --- echo -----------------------------------------------------------------------------------

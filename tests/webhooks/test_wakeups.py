@@ -6,7 +6,6 @@ A worker thread runs in the test process; the test commits changes, which wake i
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 
@@ -24,20 +23,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Looks:
-    """Counts the worker loop's passes (each starts with one `look`)."""
+    """Counts the worker loop's passes (each starts with one `claim_due`)."""
 
     def __init__(self) -> None:
         self.count = 0
 
-    def look(self, now: datetime, limit: int) -> tuple[int, datetime | None, list[claims.Candidate]]:
+    def claim_due(self, *, limit: int) -> claims.DueClaim:
         self.count += 1
-        return claims.look(now, limit)
+        return claims.claim_due(limit=limit)
 
 
 @pytest.fixture
 def looks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Looks]:
     counter = Looks()
-    monkeypatch.setattr(worker, "look", counter.look)
+    monkeypatch.setattr(worker, "claim_due", counter.claim_due)
     stop = threading.Event()
     thread = threading.Thread(target=worker.run_worker, args=(stop,), kwargs={"threads": 2}, daemon=True)
     thread.start()

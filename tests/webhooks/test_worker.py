@@ -1,6 +1,6 @@
 """The delivery worker's steps, driven one at a time against a real local receiver.
 
-`claim_due()` and `attempt()` run in the test's thread and transaction; the HTTP is real.
+`claim_due().deliveries` and `attempt()` run in the test's thread and transaction; the HTTP is real.
 """
 
 import time
@@ -16,7 +16,7 @@ from tests.factories import World
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import START, local_jwks, start_conversation
 from tests.webhooks.verifier import verify_all, verify_request
-from webhooks.claims import candidates, claim, claim_due, due_state, lease_seconds, look
+from webhooks.claims import claim_due, lease_seconds
 from webhooks.delivery import RESPONSE_BODY_LIMIT
 from webhooks.keys import signing_key_current
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
@@ -42,7 +42,7 @@ def test_an_attempt_posts_the_exact_body_with_8x8s_signed_headers(hooked: World,
     first = Delivery.objects.order_by("event_id").select_related("event").first()
     assert first is not None
 
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
     log = attempt(claimed)
 
     [request] = receiver.snapshot()
@@ -83,7 +83,7 @@ def test_first_attempts_go_out_in_event_order_per_conversation(hooked: World, re
     anna_events, bruno_events = event_ids(anna), event_ids(bruno)
 
     rounds = []
-    while claimed := claim_due(limit=10):
+    while claimed := claim_due(limit=10).deliveries:
         # Each round holds at most the head of each conversation: the next event of a
         # conversation waits until the previous one has had its first attempt.
         rounds.append(claimed_event_ids(claimed))
@@ -103,21 +103,21 @@ def test_a_failing_event_does_not_block_the_events_after_it(
     conversation = start_conversation(hooked)
     created, active, queued = event_ids(conversation)
 
-    [first] = claim_due()
+    [first] = claim_due().deliveries
     attempt(first)
-    [second] = claim_due()
+    [second] = claim_due().deliveries
     attempt(second)
-    [third] = claim_due()
+    [third] = claim_due().deliveries
     attempt(third)
 
     assert claimed_event_ids([first, second, third]) == [created, active, queued]
     first.refresh_from_db()
     assert first.status == DeliveryStatus.PENDING
     assert first.next_attempt_at == START + timedelta(seconds=1)
-    assert claim_due() == []
+    assert claim_due().deliveries == []
 
     clock.shift(timedelta(seconds=1))
-    [retried] = claim_due()
+    [retried] = claim_due().deliveries
     attempt(retried)
 
     assert retried.pk == first.pk
@@ -143,17 +143,17 @@ def test_retries_follow_the_schedule_scaled_by_the_time_scale_then_fail(
 
     moments = []
     for delay in (0.5, 2.5, 15.0):
-        [claimed] = claim_due()
+        [claimed] = claim_due().deliveries
         attempt(claimed)
         claimed.refresh_from_db()
         assert claimed.status == DeliveryStatus.PENDING
         assert claimed.next_attempt_at == START + timedelta(seconds=sum(moments) + delay)
-        assert due_state(START + timedelta(seconds=sum(moments))) == (False, claimed.next_attempt_at)
+        assert claim_due(now=START + timedelta(seconds=sum(moments)))[1:] == (0, claimed.next_attempt_at)
         clock.shift(timedelta(seconds=delay - 0.001))
-        assert claim_due() == []
+        assert claim_due().deliveries == []
         clock.shift(timedelta(seconds=0.001))
         moments.append(delay)
-    [last] = claim_due()
+    [last] = claim_due().deliveries
     attempt(last)
 
     last.refresh_from_db()
@@ -180,15 +180,15 @@ def test_a_crashed_attempt_is_claimed_again_when_its_lease_runs_out(
     hooked: World, receiver: Receiver, clock: time_machine.Traveller
 ) -> None:
     start_conversation(hooked)
-    [lost] = claim_due(limit=1)
+    [lost] = claim_due(limit=1).deliveries
 
     # The worker that claimed it died: nobody may take it while its lease runs...
     clock.shift(timedelta(seconds=lease_seconds() - 1))
-    assert lost.pk not in [d.pk for d in claim_due()]
+    assert lost.pk not in [d.pk for d in claim_due().deliveries]
 
     # ...and afterwards anyone may, as a retry of the same event.
     clock.shift(timedelta(seconds=2))
-    reclaimed = [d for d in claim_due() if d.pk == lost.pk]
+    reclaimed = [d for d in claim_due().deliveries if d.pk == lost.pk]
     assert [d.attempts for d in reclaimed] == [2]
     attempt(reclaimed[0])
 
@@ -200,9 +200,9 @@ def test_an_attempt_whose_lease_was_taken_over_is_logged_but_does_not_move_the_d
     hooked: World, receiver: Receiver, clock: time_machine.Traveller
 ) -> None:
     start_conversation(hooked)
-    [slow] = claim_due(limit=1)
+    [slow] = claim_due(limit=1).deliveries
     clock.shift(timedelta(seconds=lease_seconds() + 1))
-    [taken_over] = [d for d in claim_due() if d.pk == slow.pk]
+    [taken_over] = [d for d in claim_due().deliveries if d.pk == slow.pk]
     receiver.respond_with(sequence=[500])
 
     attempt(slow)
@@ -226,7 +226,7 @@ def test_unsigned_deliveries_carry_every_header_but_the_signature(hooked: World,
     start_conversation(hooked)
     Delivery.objects.update(signed=False)
 
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
     attempt(claimed)
 
     [request] = receiver.snapshot()
@@ -240,7 +240,7 @@ def test_a_receiver_slower_than_the_timeout_counts_as_a_failure(hooked: World, r
     receiver.respond_with(delay=0.5)
     start_conversation(hooked)
 
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
     log = attempt(claimed)
 
     assert log.status_code is None
@@ -259,7 +259,7 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(
     receiver.respond_with(status=200, body=b"x" * 40, drip=0.05, drip_headers=drip_headers)
     start_conversation(hooked)
 
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
     started = time.monotonic()
     log = attempt(claimed)
     elapsed = time.monotonic() - started
@@ -275,7 +275,7 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(
 def test_an_unreachable_uri_is_logged_with_the_reason(world: World) -> None:
     start_conversation(world)
 
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
     log = attempt(claimed)
 
     assert log.status_code is None
@@ -290,7 +290,7 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(hooked: World, recei
     receiver.respond_with(sequence=[302])
     start_conversation(hooked)
 
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
     log = attempt(claimed)
 
     assert log.status_code == 302
@@ -304,7 +304,7 @@ def test_the_logged_response_body_is_trimmed(hooked: World, receiver: Receiver) 
     receiver.respond_with(status=500, body=b"x" * (RESPONSE_BODY_LIMIT * 3))
     start_conversation(hooked)
 
-    [claimed] = claim_due(limit=1)
+    [claimed] = claim_due(limit=1).deliveries
     log = attempt(claimed)
 
     assert log.status_code == 500
@@ -315,8 +315,8 @@ def test_nothing_is_claimed_twice(hooked: World) -> None:
     start_conversation(hooked, "Anna")
     start_conversation(hooked, "Bruno")
 
-    first = claim_due(limit=10)
-    second = claim_due(limit=10)
+    first = claim_due(limit=10).deliveries
+    second = claim_due(limit=10).deliveries
 
     assert len(first) == 2
     assert second == []
@@ -325,18 +325,16 @@ def test_nothing_is_claimed_twice(hooked: World) -> None:
     }
 
 
-def test_a_look_reads_the_due_state_and_the_candidates_at_once(hooked: World) -> None:
+def test_a_claim_counts_what_is_due_but_waits_behind_its_streams_head(hooked: World) -> None:
     start_conversation(hooked)
     start_conversation(hooked, name="Second")
     now = timezone.now()
 
-    due_now, due_at, found = look(now, limit=8)
+    first = claim_due(limit=8, now=now)
+    second = claim_due(limit=8, now=now)
 
-    assert (due_now, due_at) == due_state(now)
-    assert found == candidates(now, 8)
     # Three events per conversation, only each conversation's first may go.
-    assert due_now == 6
-    assert len(found) == 2
-    assert len(claim(found, now=now)) == 2
-    # The rest are due but blocked behind the two in flight: counted, not offered.
-    assert look(now, limit=8)[0::2] == (4, [])
+    assert (len(first.deliveries), first.due) == (2, 6)
+    # The rest are due but blocked behind the two in flight: counted, not taken.
+    assert (second.deliveries, second.due) == ([], 4)
+    assert second.next_at == now + timedelta(seconds=lease_seconds())
