@@ -1,17 +1,21 @@
 """Browser broadcasts: sent on the channel layer only after the transaction commits."""
 
 import asyncio
+import functools
 import logging
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # The server's event loop (Daphne runs it in the process's main thread), learnt at its
 # first connection or the first time a broadcast runs there. Other threads (HTTP requests,
@@ -114,13 +118,30 @@ def _dispatch(groups: list[str], message: dict[str, Any]) -> None:
             if _handover is None or _handover.loop is not loop:
                 _handover = _Handover(loop)
             handover = _handover
-        # A service run by async code (a desk's action, through database_sync_to_async) waits
-        # until its pushes are out: the consumer acts on the channel layer right after (it
-        # stops following a chat it transferred). Request, clock and delivery threads do not.
-        awaited = getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
-        handover.push(groups, message, wait=awaited)
+        handover.push(groups, message, wait=getattr(_awaited, "value", False))
         return
     async_to_sync(_send_all)(groups, message)
+
+
+_awaited = threading.local()
+
+
+def pushes_awaited(service: Callable[P, R]) -> Callable[P, R]:
+    """Run `service` so that it returns only once its pushes are out.
+
+    For a desk's own actions: the consumer acts on the channel layer right after (it stops
+    following a chat it transferred). Request, clock and delivery threads do not wait.
+    """
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        _awaited.value = True
+        try:
+            return service(*args, **kwargs)
+        finally:
+            _awaited.value = False
+
+    return run
 
 
 def broadcast_on_commit(groups: list[str], kind: str, payload: Mapping[str, Any]) -> None:

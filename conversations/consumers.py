@@ -10,16 +10,19 @@ desk, and every broadcast (`push`) of the agent's and its chats' groups.
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from conversations.broadcast import pushes_awaited
 from conversations.desk import actions, selectors
 from conversations.desk.sends import SendRegistry
 from conversations.groups import agent_group, conversation_group
 from gateway_sim.domain_errors import DomainError
 
+P = ParamSpec("P")
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 # Close code telling the desktop not to reconnect: the agent does not exist.
@@ -36,6 +39,11 @@ class BadFrame(DomainError):
     """The browser sent a frame the desk does not understand."""
 
     code = "invalid_frame"
+
+
+def _act(action: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """A desk action run from the consumer: off the event loop, back once its pushes are out."""
+    return database_sync_to_async(pushes_awaited(action))
 
 
 def _text(content: dict[str, Any], field: str, *, required: bool = True) -> str:
@@ -173,13 +181,13 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         }
 
     async def on_set_status(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(actions.set_status)(self.agent_pk, _text(content, "status"))
+        await _act(actions.set_status)(self.agent_pk, _text(content, "status"))
 
     async def on_accept(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(actions.accept)(self.agent_pk, _text(content, "offerId"))
+        await _act(actions.accept)(self.agent_pk, _text(content, "offerId"))
 
     async def on_reject(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(actions.reject)(self.agent_pk, _text(content, "offerId"))
+        await _act(actions.reject)(self.agent_pk, _text(content, "offerId"))
 
     async def on_send(self, content: dict[str, Any]) -> dict[str, Any] | None:
         ids = content.get("attachmentIds") or []
@@ -189,7 +197,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = _text(content, "conversationId")
         client_id = content.get("clientId")
         if client_id is None:
-            await database_sync_to_async(actions.send)(self.agent_pk, conversation_id, text, ids)
+            await _act(actions.send)(self.agent_pk, conversation_id, text, ids)
             return None
         if not isinstance(client_id, str) or not client_id or len(client_id) > CLIENT_ID_MAX_LENGTH:
             raise BadFrame(
@@ -197,26 +205,26 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             )
 
         def send() -> Coroutine[Any, Any, str]:
-            return database_sync_to_async(actions.send)(self.agent_pk, conversation_id, text, ids)
+            return _act(actions.send)(self.agent_pk, conversation_id, text, ids)
 
         _, repeated = await sends.once(self.agent_pk, client_id, send)
         return {"clientId": client_id, "repeated": repeated}
 
     async def on_typing(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(actions.typing)(
+        await _act(actions.typing)(
             self.agent_pk, _text(content, "conversationId"), bool(content.get("typing"))
         )
 
     async def on_transfer(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(actions.transfer)(
+        await _act(actions.transfer)(
             self.agent_pk, _text(content, "conversationId"), _text(content, "queueId")
         )
 
     async def on_end(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(actions.end)(self.agent_pk, _text(content, "conversationId"))
+        await _act(actions.end)(self.agent_pk, _text(content, "conversationId"))
 
     async def on_close(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(actions.close)(self.agent_pk, _text(content, "conversationId"))
+        await _act(actions.close)(self.agent_pk, _text(content, "conversationId"))
 
     async def on_resync(self, content: dict[str, Any]) -> None:
         await self.send_snapshot()
