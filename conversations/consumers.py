@@ -43,7 +43,8 @@ class BadFrame(DomainError):
 
 def _act(action: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
     """A desk action run from the consumer: off the event loop, back once its pushes are out."""
-    return database_sync_to_async(pushes_awaited(action))
+    run: Callable[P, Coroutine[Any, Any, T]] = database_sync_to_async(pushes_awaited(action))
+    return run
 
 
 def _text(content: dict[str, Any], field: str, *, required: bool = True) -> str:

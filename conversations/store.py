@@ -9,7 +9,7 @@ uses the ORM.
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 
@@ -101,15 +101,19 @@ def conversation_load(
     for table in tables:
         objects.append(table.from_row(row, start))
         start += table.width
-    conversation, channel, webhook, tenant, queue, agent, script = objects
-    assert isinstance(conversation, Conversation)
-    assert isinstance(channel, Channel)
-    channel.webhook = webhook  # type: ignore[assignment]
+    # Inner joins: the conversation, its channel and its tenant are always there.
+    conversation, channel, tenant = (
+        cast(Conversation, objects[0]),
+        cast(Channel, objects[1]),
+        cast(Tenant, objects[3]),
+    )
+    webhook, queue, agent, script = objects[2], *objects[4:]
+    channel.webhook = webhook
     conversation.channel = channel
-    conversation.tenant = tenant  # type: ignore[assignment]
-    conversation.queue = queue  # type: ignore[assignment]
-    conversation.agent = agent  # type: ignore[assignment]
-    conversation.script = script  # type: ignore[assignment]
+    conversation.tenant = tenant
+    conversation.queue = queue
+    conversation.agent = agent
+    conversation.script = script
     return conversation
 
 

@@ -5,5 +5,5 @@ from django.urls import URLPattern, path
 from conversations.consumers import DeskConsumer
 
 websocket_urlpatterns: list[URLPattern] = [
-    path("ws/desk/<str:tenant_id>/<str:agent_id>/", DeskConsumer.as_asgi(), name="desk-socket"),  # type: ignore[arg-type]
+    path("ws/desk/<str:tenant_id>/<str:agent_id>/", DeskConsumer.as_asgi(), name="desk-socket"),
 ]

@@ -31,8 +31,7 @@ daphne_without_form_parsing()
 application = remember_server_loop(
     ProtocolTypeRouter(
         {
-            # Django's responses are iterables of bytes, which its stubs do not say.
-            "http": SyncDjango(django_wsgi_app, threads=HTTP_THREADS),  # type: ignore[arg-type]
+            "http": SyncDjango(django_wsgi_app, threads=HTTP_THREADS),
             "websocket": SameOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )

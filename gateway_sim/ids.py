@@ -23,7 +23,8 @@ def _random_bytes(count: int) -> bytes:
         return secrets.token_bytes(count)
     with _lock:
         if _seeded is None or _seeded_for != seed:
-            _seeded = random.Random(seed)
+            # Reproducible ids on purpose (SANDBOX_ID_SEED); nothing secret is drawn from it.
+            _seeded = random.Random(seed)  # noqa: S311
             _seeded_for = seed
         return _seeded.randbytes(count)
 

@@ -118,7 +118,7 @@ def stream_busy(webhook_id: str, conversation_id: str) -> bool:
     if row is None:
         return False
     status, attempts = row
-    return (status == PENDING and attempts == 0) or (status == IN_FLIGHT and attempts == 1)
+    return bool((status == PENDING and attempts == 0) or (status == IN_FLIGHT and attempts == 1))
 
 
 def lease_seconds() -> float:
@@ -249,4 +249,4 @@ def finish_claim(
                 delivery.attempts,
             ],
         )
-        return cursor.rowcount == 1
+        return int(cursor.rowcount) == 1

@@ -26,7 +26,8 @@ def deliveries_write(
     transaction, under its conversation's lock (the stream's order is read here)."""
     # A conversation's events keep their order per webhook (`webhooks.claims`).
     stream = event.conversation_id
-    assert stream is not None, "deliveries_write() is for conversation events"
+    if stream is None:
+        raise ValueError("deliveries_write() is for the events of a conversation")
     pending = False
     for webhook, body in bodies:
         delivery = Delivery(

@@ -1,6 +1,6 @@
 """Input of the desk's HTML forms and uploads."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -21,8 +21,7 @@ class AgentCreateForm(forms.Form):
         # One form per tenant on the page: the prefix keeps their fields apart.
         super().__init__(data, prefix=f"t-{tenant.pk}")
         self.tenant = tenant
-        queues = self.fields["queues"]
-        assert isinstance(queues, forms.MultipleChoiceField)
+        queues = cast(forms.MultipleChoiceField, self.fields["queues"])
         queues.choices = [(q.public_id, q.name) for q in tenant.queues.all()]
 
     def clean_languages(self) -> list[str]:

@@ -29,7 +29,7 @@ class SendRegistry:
         while (earlier := self._sends.get(key)) is not None:
             try:
                 return await asyncio.shield(earlier), True
-            except Exception:
+            except Exception:  # noqa: S112 - its own task reported the failure
                 # The earlier send failed, so nothing was posted: this one tries for itself.
                 # Its failure callback has already forgotten it (callbacks run in order).
                 continue

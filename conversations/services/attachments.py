@@ -31,7 +31,9 @@ def filename_sanitise(name: str) -> str:
     return base
 
 
-def attachment_create(*, conversation: Conversation, author_type: str, upload: UploadedFile) -> Attachment:
+def attachment_create(
+    *, conversation: Conversation, author_type: str, upload: "UploadedFile[bytes]"
+) -> Attachment:
     """Store an uploaded file. It becomes visible once a message references it."""
     limit = settings.SANDBOX_MAX_ATTACHMENT_BYTES
     if upload.size is not None and upload.size > limit:
@@ -54,7 +56,9 @@ def attachment_create(*, conversation: Conversation, author_type: str, upload: U
         return attachment
 
 
-def agent_attachment_create(*, agent: Agent, conversation_id: str, upload: UploadedFile) -> Attachment:
+def agent_attachment_create(
+    *, agent: Agent, conversation_id: str, upload: "UploadedFile[bytes]"
+) -> Attachment:
     """A file the agent attaches to a chat they are handling; a message then sends it by id."""
     conversation = Conversation.objects.filter(pk=conversation_id.strip(), tenant_id=agent.tenant_id).first()
     if conversation is None:

@@ -59,8 +59,11 @@ def conversation_create(
     with transaction.atomic():
         channel = channel_resolve(tenant, channel_id, api=api)
         kind, target_id = _assignment_target(channel, assignment)
-        queue = queue_resolve(tenant, target_id) if kind == AssignmentType.QUEUE else None
-        script = script_resolve(tenant, target_id) if kind == AssignmentType.SCRIPT else None
+        target: Queue | Script = (
+            script_resolve(tenant, target_id)
+            if kind == AssignmentType.SCRIPT
+            else queue_resolve(tenant, target_id)
+        )
         conversation = Conversation.objects.create(
             tenant=tenant,
             channel=channel,
@@ -87,7 +90,7 @@ def conversation_create(
             event=builders.conversation_update(conversation),
             moment=moment,
         )
-        _activate(conversation, moment=moment, queue=queue, script=script)
+        _activate(conversation, target, moment=moment)
         return conversation
 
 
@@ -117,27 +120,21 @@ def _assignment_target(channel: Channel, assignment: dict[str, str] | None) -> t
     return kind, assignment["id"].strip()
 
 
-def _activate(
-    conversation: Conversation, *, moment: datetime, queue: Queue | None, script: Script | None
-) -> Interaction:
+def _activate(conversation: Conversation, target: Queue | Script, *, moment: datetime) -> Interaction:
     """created/idle -> active: a new interaction, then the script's greeting or the queue."""
-    if script is not None:
+    if isinstance(target, Script):
         interaction = interaction_start(conversation, status=InteractionStatus.SCRIPT, moment=moment)
-        script_start(conversation, script, moment=moment)
+        script_start(conversation, target, moment=moment)
         return interaction
-    assert queue is not None
     interaction = interaction_start(conversation, status=InteractionStatus.QUEUED, moment=moment)
-    queue_into(conversation, interaction, queue, moment=moment)
+    queue_into(conversation, interaction, target, moment=moment)
     return interaction
 
 
 def conversation_reopen(conversation: Conversation, *, moment: datetime) -> None:
     """idle -> active on a user message: new interaction queued in the last queue used."""
-    queue = conversation.queue
-    if queue is None and conversation.channel.routing_queue is not None:
-        queue = conversation.channel.routing_queue
-    script = conversation.script if queue is None else None
-    if queue is None and script is None:
+    target = conversation.queue or conversation.channel.routing_queue or conversation.script
+    if target is None:
         raise InvalidTransition("The conversation has no queue to re-open into.")
     participant_join(
         conversation,
@@ -145,7 +142,7 @@ def conversation_reopen(conversation: Conversation, *, moment: datetime) -> None
         participant_id=conversation.user_participant_id,
         moment=moment,
     )
-    _activate(conversation, moment=moment, queue=queue, script=script)
+    _activate(conversation, target, moment=moment)
 
 
 @retry_on_conflict
@@ -195,10 +192,7 @@ def conversation_update(
 
 def _route_to(conversation: Conversation, target: Queue | Script, *, moment: datetime) -> None:
     if conversation.state == ConversationState.IDLE:
-        if isinstance(target, Script):
-            _activate(conversation, moment=moment, queue=None, script=target)
-        else:
-            _activate(conversation, moment=moment, queue=target, script=None)
+        _activate(conversation, target, moment=moment)
         return
     post_agent_finish(conversation, moment=moment)
     interaction = open_interaction(conversation)

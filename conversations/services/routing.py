@@ -95,7 +95,8 @@ def _candidates(interaction: Interaction) -> list[Agent]:
     Order: agents who have not yet declined this interaction, then those speaking the
     user's language, then the longest idle.
     """
-    assert interaction.queue is not None
+    if interaction.queue is None:
+        return []
     language = interaction.conversation.language
     agents = (
         _with_load(Agent.objects.filter(queues=interaction.queue, status=AgentStatus.AVAILABLE))

@@ -34,7 +34,8 @@ class Table(Generic[M]):
         self.fields: list[Field[Any, Any]] = list(meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
         pk = meta.pk
-        assert pk is not None
+        if pk is None:
+            raise TypeError(f"{model.__name__} has no primary key")
         self.pk: Field[Any, Any] = pk
         quote = connection.ops.quote_name
         self._quoted = {field.attname: quote(str(field.column)) for field in self.fields}

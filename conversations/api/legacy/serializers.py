@@ -209,7 +209,7 @@ def dump_many(
     context: dict[str, Any] | None = None,
 ) -> list[Any]:
     """Serialise a list of rows (the stubs type `instance` for one row only)."""
-    return list(serializer_class(items, many=True, context=context or {}).data)  # type: ignore[arg-type]
+    return list(serializer_class(items, many=True, context=context or {}).data)
 
 
 class WebhookOutput(serializers.Serializer[Webhook]):

@@ -109,7 +109,8 @@ class CursorWrapper(base.SQLiteCursorWrapper):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name: str | None = None) -> CursorWrapper:
-        return self.connection.cursor(factory=CursorWrapper)
+        cursor: CursorWrapper = self.connection.cursor(factory=CursorWrapper)
+        return cursor
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -35,7 +35,8 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         sys.stdout.flush()
-        os.execvp(
+        # This process becomes Daphne: a fixed program and arguments, no shell.
+        os.execvp(  # noqa: S606
             sys.executable,
             [
                 sys.executable,
