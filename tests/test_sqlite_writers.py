@@ -112,14 +112,3 @@ def test_a_writer_that_gives_up_passes_the_turn_on() -> None:
 
     assert queue.acquire(urgent=False, timeout=0.1)
     queue.release()
-
-
-def test_placeholders_are_rewritten_the_same_way_every_time() -> None:
-    statement = "SELECT %s || '%%' || %s"
-    with connection.cursor() as cursor:
-        answers = []
-        for value in ("a", "b"):
-            cursor.execute(statement, [value, value])
-            answers.append(cursor.fetchone()[0])
-
-    assert answers == ["a%a", "b%b"]

@@ -13,7 +13,6 @@ are delivered before more requests are taken in when the process is saturated. W
 other processes (a separate `deliver_webhooks`, a test process) still meet the busy handler.
 """
 
-import functools
 import threading
 import time
 from typing import Any
@@ -89,29 +88,7 @@ def writer_queue(name: str) -> WriterQueue:
         return _queues.setdefault(name, WriterQueue())
 
 
-@functools.lru_cache(maxsize=1024)
-def _qmark(query: str) -> str:
-    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
-
-
-class CursorWrapper(base.SQLiteCursorWrapper):
-    """Django's SQLite cursor, remembering each statement's placeholder conversion.
-
-    Django rewrites `%s` into `?` with a regular expression on every execute; the same few
-    statements run for every message, so the rewrite is looked up instead.
-    """
-
-    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
-        if param_names is None:
-            return _qmark(query)
-        return str(super().convert_query(query, param_names=param_names))
-
-
 class DatabaseWrapper(base.DatabaseWrapper):
-    def create_cursor(self, name: str | None = None) -> CursorWrapper:
-        cursor: CursorWrapper = self.connection.cursor(factory=CursorWrapper)
-        return cursor
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held_turn: WriterQueue | None = None
