@@ -62,7 +62,7 @@ def desk_open_conversation_ids(agent_pk: int) -> list[str]:
     )
 
 
-def _ms(moment: Any) -> int | None:
+def _ms(moment: datetime | None) -> int | None:
     return epoch_ms(moment) if moment is not None else None
 
 

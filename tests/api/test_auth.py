@@ -212,4 +212,10 @@ def test_keys_and_tenant_headers_are_trimmed(scenario: Scenario) -> None:
         f"  {scenario.world.api_key.key} ", **{"X-8x8-Tenant": f"{scenario.world.tenant.id} "}
     )
 
-    assert client.get("/chat-gateway/v1/webhooks").status_code == 200
+    response = client.get("/chat-gateway/v1/webhooks")
+
+    assert response.status_code == 200
+    assert (
+        response.json() == GatewayClient(scenario.world.api_key.key).get("/chat-gateway/v1/webhooks").json()
+    )
+    assert [hook["id"] for hook in response.json()["_embedded"]["webhooks"]] == [scenario.world.webhook.id]

@@ -13,6 +13,8 @@ def test_every_documented_region_serves_the_tenant(legacy: LegacyWorld, region: 
     response = legacy.api.client.get(path, headers=legacy.api.headers())
 
     assert response.status_code == 200
+    assert response.json() == legacy.api.get("/web-hooks").json()
+    assert response.json()["data"][0]["id"] == legacy.webhook.id
 
 
 @pytest.mark.parametrize(
@@ -36,10 +38,14 @@ def test_any_other_path_is_a_v2_404(legacy: LegacyWorld, path: str) -> None:
     assert response.json() == {"message": "Resource not found.", "errors": [f"No resource at {concrete}."]}
 
 
-def test_a_trailing_slash_is_optional(legacy: LegacyWorld) -> None:
-    assert legacy.api.get("/web-hooks/").status_code == 200
-    assert legacy.api.get(f"/web-hooks/{legacy.webhook.id}/").status_code == 200
-    assert legacy.api.get("/conversations/").status_code == 200
+@pytest.mark.parametrize("resource", ["/web-hooks", "/web-hooks/{webhook}", "/conversations"])
+def test_a_trailing_slash_is_optional(legacy: LegacyWorld, resource: str) -> None:
+    path = resource.format(webhook=legacy.webhook.id)
+
+    with_slash = legacy.api.get(path + "/")
+
+    assert with_slash.status_code == 200
+    assert with_slash.json() == legacy.api.get(path).json()
 
 
 def test_an_unsupported_method_is_a_405_in_the_v2_shape(legacy: LegacyWorld) -> None:
@@ -56,6 +62,7 @@ def test_any_accept_header_gets_json(legacy: LegacyWorld) -> None:
 
         assert response.status_code == 200
         assert response["Content-Type"] == "application/json"
+        assert response.json() == legacy.api.get("/web-hooks").json()
 
 
 def test_a_sandbox_bug_is_a_500_with_a_reference_never_a_page(
