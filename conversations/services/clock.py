@@ -17,15 +17,14 @@ from conversations.services.offers import offer_expire
 from conversations.services.timers import clock_wakeup
 from gateway_sim.domain_errors import DomainError
 
+logger = logging.getLogger(__name__)
+
 # What each kind of timer runs when it comes due, given the timer's `ref`.
 TIMER_HANDLERS: dict[str, Callable[[str], None]] = {
     TimerKind.OFFER_TIMEOUT: offer_expire,
     TimerKind.POST_AGENT_MAX_TOTAL: post_agent_max_total_elapsed,
     TimerKind.POST_AGENT_USER_TIMEOUT: post_agent_user_silent,
 }
-
-
-logger = logging.getLogger(__name__)
 
 
 def timer_next_due() -> datetime | None:

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from conversations.models import Agent, Offer, OfferStatus, Timer, TimerKind
-from conversations.services.clock import run_clock, timers_fire_due
+from conversations.services.clock import TIMER_HANDLERS, run_clock, timers_fire_due
 from conversations.services.lifecycle import conversation_create
 from conversations.services.offers import offer_expire
 from conversations.services.timers import clock_wakeup
@@ -140,3 +140,7 @@ def failing_then(handler):  # type: ignore[no-untyped-def]
         handler(ref)
 
     return run
+
+
+def test_every_kind_of_timer_has_a_handler() -> None:
+    assert set(TIMER_HANDLERS) == set(TimerKind)
