@@ -39,7 +39,6 @@ class OfferPush(TypedDict):
     status: str
     queueId: str | None
     queueName: str | None
-    userName: str
     displayName: str
     language: str
     expiresAt: str
@@ -100,7 +99,6 @@ def offer_payload(offer: Offer) -> OfferPush:
         status=offer.status,
         queueId=interaction.queue.public_id if interaction.queue else None,
         queueName=interaction.queue.name if interaction.queue else None,
-        userName=conversation.display_name,
         displayName=conversation.display_name,
         language=conversation.language,
         expiresAt=offer.expires_at.isoformat(),

@@ -33,7 +33,6 @@ def test_an_offer_payload_names_the_user_queue_language_and_deadline(world: Worl
         "status": "pending",
         "queueId": world.sales.public_id,
         "queueName": "Sales",
-        "userName": "James Jones",
         "displayName": "James Jones",
         "language": "fr",
         "expiresAt": offer.expires_at.isoformat(),

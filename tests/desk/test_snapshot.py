@@ -89,7 +89,7 @@ def test_a_pending_offer_is_in_the_snapshot(world: World) -> None:
 
     [offer] = desk_snapshot(agent.pk)["offers"]
 
-    assert (offer["conversationId"], offer["userName"], offer["queueName"]) == (
+    assert (offer["conversationId"], offer["displayName"], offer["queueName"]) == (
         conversation.id,
         "James Jones",
         "Sales",

@@ -19,7 +19,7 @@ def test_a_v2_chat_shows_on_the_desk_with_the_customer_as_user(legacy: LegacyWor
     conversation = Conversation.objects.get(pk=created.json()["conversationId"])
 
     offer = desk_snapshot(agent.pk)["offers"][0]
-    assert (offer["conversationId"], offer["userName"]) == (conversation.id, "Ann")
+    assert (offer["conversationId"], offer["displayName"]) == (conversation.id, "Ann")
     offer_accept(offer_id=offer["offerId"], agent=agent)
 
     [chat] = desk_snapshot(agent.pk)["chats"]
