@@ -3,6 +3,8 @@
 import threading
 import time
 
+import pytest
+
 from tests.webhooks.receiver import Receiver
 from webhooks.delivery import http_post
 
@@ -33,6 +35,31 @@ def test_attempts_in_parallel_are_each_cut_at_their_own_deadline(receiver: Recei
         assert error == f"timed out after {timeout:g} s"
         assert timeout <= elapsed < timeout + 0.3
     assert len(_watchdogs()) == 1
+
+
+@pytest.mark.parametrize("drip_headers", [False, True], ids=["body", "status line and headers"])
+def test_a_receiver_trickling_its_answer_is_cut_at_the_timeout(
+    receiver: Receiver, drip_headers: bool
+) -> None:
+    # A byte every 50 ms: each read returns long before the timeout, the answer takes seconds.
+    receiver.respond_with(status=200, body=b"x" * 60, drip=0.05, drip_headers=drip_headers)
+
+    started = time.monotonic()
+    result = http_post(uri=receiver.url, body=b"{}", headers={}, timeout=0.3)
+    elapsed = time.monotonic() - started
+
+    assert result.status_code is None
+    assert result.error == "timed out after 0.3 s"
+    assert 0.3 <= elapsed < 0.3 + 0.15
+
+
+def test_a_trickled_answer_that_ends_in_time_gets_through(receiver: Receiver) -> None:
+    # About a hundred bytes, each sent on its own, well within the timeout.
+    receiver.respond_with(status=200, body=b"abc", drip=0.002, drip_headers=True)
+
+    result = http_post(uri=receiver.url, body=b"{}", headers={}, timeout=5)
+
+    assert (result.status_code, result.response_body, result.error) == (200, "abc", "")
 
 
 def test_a_finished_attempts_deadline_does_not_cut_the_next_attempt_on_its_connection(
