@@ -125,7 +125,8 @@ def _post(
     connection.request("POST", target, body=body, headers=headers, preload_content=False)
     # Kept from here: a `Connection: close` answer detaches it from the connection.
     sock = connection.sock
-    assert sock is not None
+    if sock is None:
+        raise urllib3.exceptions.ProtocolError("the connection closed while the request was sent")
     if not isinstance(connection, HTTPSConnection):
         _await_head(sock, deadline)
     connection.timeout = _time_left(deadline)
