@@ -140,6 +140,11 @@ def routing_dispatch(*, tenant_id: str) -> list[Offer]:
     for interaction in waiting:
         if interaction.queue_id not in rooms:
             continue
+        # The statement above judged "no pending offer" on its snapshot; a dispatch that
+        # committed an offer for this chat after that snapshot and before our lock leaves the
+        # row unchanged, so the lock does not re-check it (PostgreSQL). Ask again, now.
+        if Offer.objects.pending().filter(interaction=interaction).exists():
+            continue
         for agent in _candidates(interaction):
             # Lock the agent so two concurrent dispatches cannot both fill its last slot.
             locked = Agent.objects.select_for_update().get(pk=agent.pk)
