@@ -5,6 +5,11 @@ A delivery written in a process whose worker has a free thread, with nothing of 
 handed to that worker on commit (`webhooks.worker.hand_over`): no wake-up, look and claim
 transaction for the common case of an event with nothing queued before it. Everything
 else waits for a worker, which is woken when the transaction commits.
+
+It earns its place (`bench.webhook_latency`, same machine, back to back): without it the
+p50 latency at 50 messages/s went from 0 to 1.6 ms (the event no longer arrives before the
+client has read its 202), the p50 at saturation from 2.5 to 10 ms, and the messages taken
+in at saturation fell by about 10% (86 and 97 against 98 and 107 per second).
 """
 
 import functools
