@@ -11,6 +11,7 @@ import requests
 from django.db import connections
 from playwright.sync_api import Browser, Page, expect
 
+from tests.factories import World, world_create
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import ReceivedRequest
 
@@ -38,6 +39,13 @@ def orm(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]  # type: ignore[no-any-return]
+
+
+def one_agent(receiver_url: str) -> World:
+    """A world whose channel notifies `receiver_url`, with one agent, Anna Berg (`agent-anna`)."""
+    world = world_create(uri=receiver_url)
+    world.agent(public_id="agent-anna", name="Anna Berg")
+    return world
 
 
 def png(width: int, height: int) -> bytes:

@@ -3,8 +3,7 @@
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.helpers import Desktop, Integration, orm
-from tests.factories import World, world_create
+from tests.browser.helpers import Desktop, Integration, one_agent, orm
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import Receiver
 
@@ -33,12 +32,6 @@ window.AudioContext = class extends RealAudioContext {
   }
 };
 """
-
-
-def one_agent(receiver_url: str) -> World:
-    world = world_create(uri=receiver_url)
-    world.agent(public_id="agent-anna", name="Anna Berg")
-    return world
 
 
 def test_an_offer_notifies_and_chimes_until_muted(

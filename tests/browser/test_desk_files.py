@@ -4,18 +4,11 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.browser.helpers import WAIT_MS, Desktop, Integration, events_of, orm, png
-from tests.factories import World, world_create
+from tests.browser.helpers import WAIT_MS, Desktop, Integration, events_of, one_agent, orm, png
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import Receiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def one_agent(receiver_url: str) -> World:
-    world = world_create(uri=receiver_url)
-    world.agent(public_id="agent-anna", name="Anna Berg")
-    return world
 
 
 def agent_messages(receiver: Receiver, conversation_id: str, count: int) -> list[dict]:  # type: ignore[type-arg]

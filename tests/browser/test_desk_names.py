@@ -3,18 +3,11 @@
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.helpers import Desktop, Integration, orm
-from tests.factories import World, world_create
+from tests.browser.helpers import Desktop, Integration, one_agent, orm
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import Receiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def one_agent(receiver_url: str) -> World:
-    world = world_create(uri=receiver_url)
-    world.agent(public_id="agent-anna", name="Anna Berg")
-    return world
 
 
 def test_a_chat_keeps_one_name_everywhere_and_follows_a_change_of_user(

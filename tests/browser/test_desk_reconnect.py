@@ -8,18 +8,11 @@ import pytest
 from playwright.sync_api import Browser, WebSocketRoute, expect
 
 from conversations.models import Message
-from tests.browser.helpers import WAIT_MS, Desktop, Integration, events_of, orm
-from tests.factories import World, world_create
+from tests.browser.helpers import WAIT_MS, Desktop, Integration, events_of, one_agent, orm
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import Receiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def one_agent(receiver_url: str) -> World:
-    world = world_create(uri=receiver_url)
-    world.agent(public_id="agent-anna", name="Anna Berg")
-    return world
 
 
 def accepted_behind(

@@ -8,8 +8,7 @@ policy.
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.helpers import Desktop, Integration, orm
-from tests.factories import World, world_create
+from tests.browser.helpers import Desktop, Integration, one_agent, orm
 from tests.live import LiveSandbox
 from tests.webhooks.receiver import Receiver
 
@@ -18,12 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 SCRIPT = "<script>window.__xss=(window.__xss||0)+1</script>"
 EVIL = f"{IMG}{SCRIPT}"
-
-
-def one_agent(receiver_url: str) -> World:
-    world = world_create(uri=receiver_url)
-    world.agent(public_id="agent-anna", name="Anna Berg")
-    return world
 
 
 def test_hostile_names_messages_files_and_cards_are_shown_as_text(
