@@ -117,6 +117,9 @@ class _Parser:
         comparison = _COMPARISON.match(self.text, self.pos)
         if comparison is None:
             raise self.fail(f"expected == or != after {selector.group()}.")
+        if comparison.group() not in ("==", "!="):
+            # Before the argument: RSQL's `=in=(a,b)` would otherwise read as a missing value.
+            raise self.fail(f"{comparison.group()} is not supported; use == or !=.")
         self.pos = comparison.end()
         argument = self.argument()
         if argument == "":
@@ -164,8 +167,6 @@ def _to_q(node: Node, text: str, fields: Mapping[str, str]) -> Q:
     if node.selector not in fields:
         allowed = ", ".join(sorted(fields)) or "none"
         raise InvalidFilter(text, f"{node.selector} cannot be filtered on (fields: {allowed}).")
-    if node.comparison not in ("==", "!="):
-        raise InvalidFilter(text, f"{node.comparison} is not supported; use == or !=.")
     if "\x00" in node.argument:
         raise InvalidFilter(text, "NUL characters are not allowed.")
     path = fields[node.selector]

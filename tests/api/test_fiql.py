@@ -73,6 +73,7 @@ def test_a_wildcard_becomes_an_anchored_regex() -> None:
         ("()", "expected a field name at position 2."),
         ("name=='open", "unterminated quoted value starting at position 7."),
         ("name=gt=3", "=gt= is not supported; use == or !=."),
+        ("name=in=(a,b)", "=in= is not supported; use == or !=."),
         (
             "secret==1",
             "secret cannot be filtered on (fields: id, name, routingOption.id, user.email).",
