@@ -161,17 +161,9 @@ def card_item(card: Card) -> CardItem:
     return {"id": card.id, "contentType": card.content_type, "content": card.content}
 
 
-def message(
-    message: Message,
-    *,
-    is_echo: bool,
-    attachments: Iterable[Attachment] | None = None,
-    cards: Iterable[Card] | None = None,
-) -> DomainEvent:
-    """MESSAGE. Pass `attachments`/`cards` when they are at hand to spare the queries."""
-    return DomainEvent(
-        "MESSAGE", message_data(message, is_echo=is_echo, attachments=attachments, cards=cards)
-    )
+def message(data: MessageData) -> DomainEvent:
+    """MESSAGE, with its data from `message_data`."""
+    return DomainEvent("MESSAGE", data)
 
 
 def message_data(

@@ -32,7 +32,10 @@ class StoredMessage(NamedTuple):
     cards: list[Card]
 
     def event(self, *, is_echo: bool) -> builders.DomainEvent:
-        return builders.message(self.message, is_echo=is_echo, attachments=self.attachments, cards=self.cards)
+        data = builders.message_data(
+            self.message, is_echo=is_echo, attachments=self.attachments, cards=self.cards
+        )
+        return builders.message(data)
 
 
 def message_store(
