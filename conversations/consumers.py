@@ -15,10 +15,10 @@ from typing import Any, ParamSpec, TypeVar
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations.broadcast import pushes_awaited
 from conversations.desk import actions, selectors
 from conversations.desk.sends import SendRegistry
 from conversations.groups import agent_group, conversation_group
+from gateway_sim.broadcast import pushes_awaited
 from gateway_sim.domain_errors import DomainError
 
 P = ParamSpec("P")
@@ -122,7 +122,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
 
     async def desk_push(self, message: dict[str, Any]) -> None:
-        """A broadcast from the services (see conversations/broadcast.py)."""
+        """A broadcast from the services (see gateway_sim/broadcast.py)."""
         kind, payload = message["kind"], message["payload"]
         await self.send_json({"type": "push", "kind": kind, "payload": payload})
         if kind == "offer.accepted" and payload.get("agentId") == self.agent_public_id:

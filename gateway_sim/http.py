@@ -17,8 +17,9 @@ database connection between requests (CONN_MAX_AGE in gateway_sim.settings).
 """
 
 import asyncio
+import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any
@@ -179,3 +180,19 @@ def _close(result: Iterable[bytes]) -> None:
     close = getattr(result, "close", None)
     if close is not None:
         close()
+
+
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+class ByPath:
+    """Hand each HTTP request to the first app whose path pattern matches, else to `default`."""
+
+    def __init__(self, routes: dict[re.Pattern[str], ASGIApp], *, default: ASGIApp) -> None:
+        self.routes = routes
+        self.default = default
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        app = next((app for pattern, app in self.routes.items() if pattern.match(path)), self.default)
+        await app(scope, receive, send)

@@ -38,6 +38,21 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _admin_key() -> str:
+    configured = env_str("SANDBOX_ADMIN_KEY", "")
+    if configured:
+        return configured
+    # Persisted like the secret key, so a test harness can read it once and keep it.
+    key_file = DATA_DIR / "admin_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(24))
+    return key_file.read_text().strip()
+
+
+# The control API's admin key: creates and deletes customers (gateway_sim.control).
+SANDBOX_ADMIN_KEY = _admin_key()
 DEBUG = env_bool("SANDBOX_DEBUG", False)
 ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = [
@@ -134,7 +149,18 @@ REST_FRAMEWORK: dict[str, object] = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chat Gateway Sandbox control API",
+    "DESCRIPTION": (
+        "The sandbox's own API for integration tests (`/sandbox/v1/`): play the agent side, wait "
+        "for events, reset a tenant, inspect deliveries and the API journal. Authenticated like "
+        "the Chat Gateway: `x-api-key`, and `X-8x8-Tenant` when the customer has several tenants. "
+        "Errors are `application/problem+json`. Every answer for a tenant carries its event cursor "
+        "in `X-Sandbox-Cursor`."
+    ),
     "VERSION": "1.0.0",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"sandboxApiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}}
+    },
+    "SECURITY": [{"sandboxApiKey": []}],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

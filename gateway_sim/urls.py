@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("conversations.api.legacy_urls")),
     # Public signing keys (JWK) at both the Gateway and the legacy path.
     path("", include("webhooks.urls")),
+    # The control API for tests, its schema and docs page.
+    path("", include("gateway_sim.control.urls")),
     # The agent desktop.
     path("", include("conversations.desk.urls")),
 ]

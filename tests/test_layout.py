@@ -8,7 +8,18 @@ from django.conf import settings
 
 APPS = ("gateway_sim", "conversations", "webhooks")
 # gateway_sim modules that wire the project together and may import the apps.
-WIRING = {"settings", "urls", "asgi", "runtime", "seed", "views", "ws_security", "management", "apps"}
+WIRING = {
+    "settings",
+    "urls",
+    "asgi",
+    "runtime",
+    "seed",
+    "views",
+    "ws_security",
+    "management",
+    "apps",
+    "control",
+}
 
 
 def modules() -> dict[str, Path]:

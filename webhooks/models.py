@@ -68,6 +68,9 @@ class Event(models.Model):
     type = models.CharField(max_length=32)
     # Position of the event within its conversation (1, 2, 3 ...).
     sequence = models.PositiveIntegerField(default=0)
+    # Position in the tenant's one sequence of events, given once the event has committed
+    # (conversations.events.cursor); null until then.
+    cursor = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -77,6 +80,8 @@ class Event(models.Model):
             # Timelines and the control API list a conversation's events in order.
             models.Index(fields=["conversation", "sequence"], name="event_conversation_seq"),
             models.Index(fields=["tenant", "id"], name="event_tenant_order"),
+            # The control API's "events after a cursor" and the sequencer's "not yet sequenced".
+            models.Index(fields=["tenant", "cursor"], name="event_tenant_cursor"),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from gateway_sim.bell import ring_on_commit
 from gateway_sim.db.sqlite3.base import urgent_writes
 from webhooks import wakeup
 from webhooks.claims import claim_due, finish_claim
@@ -149,6 +150,9 @@ def _record(
         # This process's worker wakes itself when it has work waiting (see `_Pool`), so it
         # is woken here only for a retry, whose time it must know.
         wakeup.notify_delivery_workers(here=status == DeliveryStatus.PENDING)
+        if status == DeliveryStatus.SUCCEEDED:
+            # Control API waits "on delivery" look again (gateway_sim.bell).
+            ring_on_commit(delivery.event.tenant_id)
     delivery.status = status
     delivery.next_attempt_at = next_attempt_at
     delivery.claimed_until = None

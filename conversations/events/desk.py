@@ -13,10 +13,11 @@ the agents, conversations or tenants it concerns (`conversations.groups`). The k
 from datetime import datetime
 from typing import Literal, NotRequired, TypedDict
 
-from conversations.broadcast import broadcast_on_commit
 from conversations.events.builders import Envelope, EventData, EventType
 from conversations.groups import agent_group, conversation_group, tenant_group
 from conversations.models import Agent, Conversation, Offer
+from gateway_sim.bell import bell_group
+from gateway_sim.broadcast import broadcast_on_commit
 
 OfferKind = Literal["offer.new", "offer.accepted", "offer.rejected", "offer.expired", "offer.withdrawn"]
 
@@ -83,9 +84,9 @@ def push_event(conversation: Conversation, *, sequence: int, event_id: str, enve
         push["data"] = envelope["data"]
     if envelope["eventType"] == "CONVERSATION_UPDATE":
         push["displayName"] = conversation.display_name
-    broadcast_on_commit(
-        [conversation_group(conversation.id), tenant_group(conversation.tenant_id)], "event", push
-    )
+    # The tenant's bell rides along: control API waits look again (gateway_sim.bell).
+    groups = [conversation_group(conversation.id), tenant_group(conversation.tenant_id)]
+    broadcast_on_commit([*groups, bell_group(conversation.tenant_id)], "event", push)
 
 
 def offer_payload(offer: Offer) -> OfferPush:

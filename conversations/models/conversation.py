@@ -316,6 +316,10 @@ class TimerKind(models.TextChoices):
 class Timer(models.Model):
     """A deferred domain action. Fired once, by whichever process claims it first."""
 
+    # Null only for timers scheduled before timers named their tenant.
+    tenant = models.ForeignKey(
+        "conversations.Tenant", on_delete=models.CASCADE, null=True, blank=True, related_name="timers"
+    )
     kind = models.CharField(max_length=24, choices=TimerKind.choices)
     ref = models.CharField(max_length=128)
     due_at = models.DateTimeField()

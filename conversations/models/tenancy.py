@@ -24,6 +24,8 @@ class Tenant(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tenants")
     name = models.CharField(max_length=256)
+    # The cursor of the tenant's newest sequenced event (conversations.events.cursor).
+    event_cursor = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -65,6 +65,7 @@ def post_agent_start(conversation: Conversation, paa: PostAgentAssignment, *, mo
     )
     if paa.max_total_minutes:
         timer_schedule(
+            tenant_id=conversation.tenant_id,
             kind=TimerKind.POST_AGENT_MAX_TOTAL,
             ref=conversation.id,
             due_at=moment + minutes(paa.max_total_minutes),
@@ -78,6 +79,7 @@ def post_agent_user_timer_restart(conversation: Conversation, *, moment: datetim
     if paa is None or not paa.user_timeout_minutes:
         return
     timer_schedule(
+        tenant_id=conversation.tenant_id,
         kind=TimerKind.POST_AGENT_USER_TIMEOUT,
         ref=conversation.id,
         due_at=moment + minutes(paa.user_timeout_minutes),

@@ -163,6 +163,8 @@ def offer_create(*, interaction: Interaction, agent: Agent, moment: datetime) ->
     offer = Offer.objects.create(
         interaction=interaction, agent=agent, created_at=moment, expires_at=moment + timeout
     )
-    timer_schedule(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id, due_at=offer.expires_at)
+    timer_schedule(
+        tenant_id=agent.tenant_id, kind=TimerKind.OFFER_TIMEOUT, ref=offer.id, due_at=offer.expires_at
+    )
     desk.push_offer(offer, "offer.new")
     return offer

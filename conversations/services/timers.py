@@ -12,10 +12,10 @@ from conversations.models import Timer, TimerKind
 clock_wakeup = threading.Event()
 
 
-def timer_schedule(*, kind: TimerKind, ref: str, due_at: datetime) -> Timer:
+def timer_schedule(*, tenant_id: str, kind: TimerKind, ref: str, due_at: datetime) -> Timer:
     """Replace any pending timer of this kind for `ref` with one due at `due_at`."""
     timer_cancel(kind=kind, ref=ref)
-    timer = Timer.objects.create(kind=kind, ref=ref, due_at=due_at)
+    timer = Timer.objects.create(tenant_id=tenant_id, kind=kind, ref=ref, due_at=due_at)
     transaction.on_commit(clock_wakeup.set)
     return timer
 

@@ -77,7 +77,7 @@ def test_a_new_message_is_broadcast_to_the_agents_desktop(
     conversation = create(world)
 
     with (
-        mock.patch("conversations.broadcast._send") as sent,
+        mock.patch("gateway_sim.broadcast._send") as sent,
         django_capture_on_commit_callbacks(execute=True),
     ):
         api.post(f"{URL}/{conversation.id}/messages", {"authorType": "user", "text": "Hi"})

@@ -212,7 +212,7 @@ def test_indicators_are_broadcast_to_the_agents_desktop_and_emit_no_event(
     since = last_sequence(conversation)
 
     with (
-        mock.patch("conversations.broadcast._send") as sent,
+        mock.patch("gateway_sim.broadcast._send") as sent,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = api.post(f"{URL}/{conversation.id}/{action}", body)

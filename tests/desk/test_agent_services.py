@@ -98,7 +98,7 @@ def test_an_available_new_agent_is_offered_a_waiting_chat(world: World) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_creating_an_agent_tells_the_tenants_desktops(world: World) -> None:
-    with mock.patch("conversations.broadcast._send") as sent:
+    with mock.patch("gateway_sim.broadcast._send") as sent:
         agent = agent_create(tenant=world.tenant, name="Fresh", queue_ids=[world.sales.public_id])
 
     assert pushes(sent) == [
@@ -137,7 +137,7 @@ def test_closing_an_ended_chat_finishes_its_wrap_up_and_tells_the_agents_desktop
     agent, conversation_id = accepted_chat(world)
     conversation_end_by_agent(conversation=agent.tenant.conversations.get(), agent=agent)
 
-    with mock.patch("conversations.broadcast._send") as sent:
+    with mock.patch("gateway_sim.broadcast._send") as sent:
         participant = agent_chat_close(agent=agent, conversation_id=conversation_id)
 
     assert participant.wrapped_up_at is not None

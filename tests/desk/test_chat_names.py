@@ -54,7 +54,7 @@ def test_a_user_change_tells_desks_the_new_name_but_not_webhooks(
     conversation = create(world, {"email": "james@example.com"})
 
     with (
-        mock.patch("conversations.broadcast._send") as sent,
+        mock.patch("gateway_sim.broadcast._send") as sent,
         django_capture_on_commit_callbacks(execute=True),
     ):
         conversation_update(conversation=conversation, user={"name": "James Jones"})
@@ -75,7 +75,7 @@ def test_other_event_pushes_are_the_events_as_stored(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     with (
-        mock.patch("conversations.broadcast._send") as sent,
+        mock.patch("gateway_sim.broadcast._send") as sent,
         django_capture_on_commit_callbacks(execute=True),
     ):
         conversation = create(world, {"name": "James Jones"})

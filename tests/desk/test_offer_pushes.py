@@ -45,7 +45,7 @@ def test_a_chat_picked_by_another_agent_leaves_the_offered_agents_desktop(world:
     conversation = conversation_create(tenant=world.tenant, channel_id=world.channel.id, user=dict(USER))
     picker = world.agent()
 
-    with mock.patch("conversations.broadcast._send") as sent:
+    with mock.patch("gateway_sim.broadcast._send") as sent:
         offer_accept(offer_id=conversation.interactions.get().offers.get().id, agent=picker)
 
     assert offer_pushes(sent) == [

@@ -12,6 +12,7 @@ import yaml
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from conversations.models import ApiKey
 
@@ -41,4 +42,10 @@ def gateway_spec_yaml(request: HttpRequest) -> HttpResponse:
 
 def gateway_docs(request: HttpRequest) -> HttpResponse:
     api_key = ApiKey.objects.order_by("created_at").first()
-    return render(request, "api_docs.html", {"api_key": api_key.key if api_key else ""})
+    context = {
+        "api_title": "Chat Gateway v1 API",
+        "spec_url": reverse("gateway-spec"),
+        "scheme": "8x8ApiKey",
+        "api_key": api_key.key if api_key else "",
+    }
+    return render(request, "api_docs.html", context)

@@ -13,7 +13,7 @@ import time
 import pytest
 from channels.layers import get_channel_layer
 
-from conversations.broadcast import _send_all, broadcast_on_commit
+from gateway_sim.broadcast import _send_all, broadcast_on_commit
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db]
 

@@ -1,4 +1,4 @@
-"""Browser broadcasts: sent on the channel layer only after the transaction commits."""
+"""Channel-layer broadcasts from any thread, sent only after the transaction commits."""
 
 import asyncio
 import functools
@@ -144,11 +144,12 @@ def pushes_awaited(service: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def broadcast_on_commit(groups: list[str], kind: str, payload: Mapping[str, Any]) -> None:
-    """Send `{"type": "desk.push", "kind": kind, "payload": payload}` to each group after commit.
-
-    One hop into the event loop for all groups: each crossing costs about a millisecond,
-    and this runs for every event.
-    """
-    message = {"type": "desk.push", "kind": kind, "payload": payload}
+def group_send_on_commit(groups: list[str], message: dict[str, Any]) -> None:
+    """Send `message` to each group after the transaction commits, in one hop into the event
+    loop for all groups: each crossing costs about a millisecond."""
     transaction.on_commit(lambda: _dispatch(groups, message))
+
+
+def broadcast_on_commit(groups: list[str], kind: str, payload: Mapping[str, Any]) -> None:
+    """Send `{"type": "desk.push", "kind": kind, "payload": payload}` to each group after commit."""
+    group_send_on_commit(groups, {"type": "desk.push", "kind": kind, "payload": payload})
