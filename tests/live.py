@@ -110,7 +110,8 @@ def _wait_until_answering(sandbox: LiveSandbox, seconds: float) -> None:
         try:
             requests.get(sandbox.url + "/", timeout=1)
             return
-        except requests.ConnectionError:
+        # Not listening yet, or still importing its URLs on a busy machine.
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.05)
     stop_sandbox(sandbox)
     raise RuntimeError(f"the sandbox did not answer within {seconds}s:\n{sandbox.log()}")

@@ -79,6 +79,25 @@ def events_of(tenant_id: str, *, after: int = 0) -> QuerySet[Event]:
     )
 
 
+def events_list(tenant_id: str, *, after: int, where: EventFilter, limit: int) -> tuple[list[Event], bool]:
+    """The first `limit` events after `after` that pass `where`, and whether more follow."""
+    query = events_of(tenant_id, after=after)
+    if where.types:
+        query = query.filter(type__in=where.types)
+    if where.conversation_id:
+        query = query.filter(conversation_id=where.conversation_id)
+    if not where.fields:
+        found = list(query[: limit + 1])
+        return found[:limit], len(found) > limit
+    found = []
+    for event in query.iterator(chunk_size=PAGE):
+        if where.matches(event):
+            found.append(event)
+            if len(found) > limit:
+                break
+    return found[:limit], len(found) > limit
+
+
 def events_by_pk(pks: Sequence[int]) -> dict[int, Event]:
     return {event.pk: event for event in Event.objects.filter(pk__in=pks).prefetch_related("deliveries")}
 

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations.events.cursor import events_sequence
-from conversations.events.feed import EventFilter, EventScan, events_by_pk, events_of
+from conversations.events.feed import EventFilter, EventScan, events_by_pk, events_list
 from gateway_sim.bell import BellListener
 from gateway_sim.control.base import CURSOR_HEADER, AsyncControlView, ControlView
 from gateway_sim.control.representations import event_json
@@ -97,9 +97,8 @@ class EventListView(ControlView):
         query = _checked(EventQuery, request.query_params)
         where = event_filter(query, request.query_params)
         events_sequence(self.tenant.id)
-        found = [event for event in events_of(self.tenant.id, after=query["after"]) if where.matches(event)]
-        page = found[: query["limit"]]
-        return Response({"events": [event_json(event) for event in page], "hasMore": len(found) > len(page)})
+        page, more = events_list(self.tenant.id, after=query["after"], where=where, limit=query["limit"])
+        return Response({"events": [event_json(event) for event in page], "hasMore": more})
 
 
 class EventWaitView(AsyncControlView):
