@@ -1,8 +1,8 @@
 """A tenant's bell: rung after every commit that adds events or finishes a delivery.
 
 Waits on the control API listen to it instead of polling. A ring says only "look again";
-the database is the truth, so a lost ring costs latency, never an event (waits also look
-again every few seconds). Rings travel on the channel layer: in-process with the in-memory
+the database is the truth, so a lost ring costs latency, never an event (a wait looks once
+more at its deadline). Rings travel on the channel layer: in-process with the in-memory
 layer, across processes and machines with Redis.
 """
 

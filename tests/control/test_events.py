@@ -51,7 +51,10 @@ def test_a_wait_answers_at_once_with_an_event_already_there(world: World, contro
     assert body["cursor"] == 3
 
 
-def test_a_wait_answers_when_an_event_is_emitted_during_it(world: World, control: GatewayClient) -> None:
+def test_a_wait_finds_an_event_emitted_during_it(world: World, control: GatewayClient) -> None:
+    # The test client runs the view on a loop of its own, which the bell does not reach; the
+    # wait's last look at its deadline finds the event. tests/control/test_wait_live.py has
+    # the live server answer as the event commits.
     def later() -> None:
         time.sleep(0.2)
         try:
@@ -62,11 +65,11 @@ def test_a_wait_answers_when_an_event_is_emitted_during_it(world: World, control
     writer = threading.Thread(target=later)
     writer.start()
     started = time.monotonic()
-    response = control.get("/sandbox/v1/events/wait?types=QUEUED&timeout=10")
+    response = control.get("/sandbox/v1/events/wait?types=QUEUED&timeout=1")
     writer.join()
     assert response.status_code == 200
     assert json.loads(response.content)["events"][0]["eventType"] == "QUEUED"
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 3
 
 
 def test_a_wait_that_times_out_lists_what_arrived(world: World, control: GatewayClient) -> None:

@@ -42,6 +42,7 @@ def test_a_wait_answers_when_the_integration_creates_a_conversation(live_sandbox
     )
     waiting.start()
     time.sleep(0.3)
+    sent = time.monotonic()
     created = requests.post(
         f"{live_sandbox.url}/chat-gateway/v1/conversations",
         json={"channelId": world.channel.id, "user": {"name": "Ada"}},
@@ -50,6 +51,8 @@ def test_a_wait_answers_when_the_integration_creates_a_conversation(live_sandbox
     )
     assert created.status_code == 202, created.text
     waiting.join(timeout=15)
+    # Rung by the commit, well before the wait's 10 s deadline.
+    assert time.monotonic() - sent < 5
     assert answers[0].status_code == 200, answers[0].text
     [event] = answers[0].json()["events"]
     assert event["eventType"] == "QUEUED"
