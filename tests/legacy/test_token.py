@@ -199,3 +199,64 @@ def test_expired_tokens_are_pruned_a_day_after_expiry_when_the_key_asks_again(le
 
     assert not AccessToken.objects.filter(pk=legacy.token.pk).exists()
     assert AccessToken.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", '{"grant_type": "client_credentials"}'),
+        (
+            "multipart/form-data; boundary=x",
+            "--x\r\nContent-Disposition: form-data; name=grant_type\r\n\r\nclient_credentials\r\n--x--\r\n",
+        ),
+        ("text/plain", "grant_type=client_credentials"),
+    ],
+)
+def test_a_body_that_is_not_form_encoded_is_a_400_oauth_error(
+    client: Client, content_type: str, body: str
+) -> None:
+    credential = LegacyCredentialFactory()
+
+    response = client.post(
+        TOKEN_URL,
+        body,
+        content_type=content_type,
+        headers={"Authorization": basic(credential.key, credential.secret)},
+    )
+
+    media_type = content_type.split(";")[0]
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "ErrorCode": "invalid_request",
+        "Error": f"Unsupported Content-Type {media_type} : the token request is sent as {FORM}",
+    }
+    assert not AccessToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_form_content_type_with_a_charset_is_accepted(client: Client) -> None:
+    credential = LegacyCredentialFactory()
+
+    response = client.post(
+        TOKEN_URL,
+        "grant_type=client_credentials",
+        content_type=f"{FORM}; charset=UTF-8",
+        headers={"Authorization": basic(credential.key, credential.secret)},
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_request_without_a_body_may_name_the_grant_type_in_the_query(client: Client) -> None:
+    credential = LegacyCredentialFactory()
+
+    response = client.generic(
+        "POST",
+        TOKEN_URL + "?grant_type=client_credentials",
+        headers={"Authorization": basic(credential.key, credential.secret)},
+    )
+
+    assert response.status_code == 200

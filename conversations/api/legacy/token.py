@@ -7,13 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.api.gateway.base import JsonParser
 from conversations.api.legacy.base import AnyAccept
 from conversations.models import AccessToken
 from conversations.services.legacy_auth import access_token_issue
@@ -22,6 +21,7 @@ from gateway_sim.errors_legacy import ErrorStyle, OAuthRequestInvalid
 from gateway_sim.wire import epoch_ms
 
 GRANT_TYPE = "client_credentials"
+FORM = "application/x-www-form-urlencoded"
 
 
 def basic_credentials(request: Request) -> tuple[str, str]:
@@ -37,6 +37,24 @@ def basic_credentials(request: Request) -> tuple[str, str]:
     if not separator or not key:
         raise OAuthRequestInvalid(401, "invalid_client", "Client identifier is required")
     return key, secret
+
+
+def form_required(request: Request) -> None:
+    """Refuse a body that is not form-encoded, the one media type 8x8 documents for tokens.
+
+    A client sending JSON would get its token here and fail against 8x8, whose Apigee front
+    reads grant_type from the form or the query only. The spec documents the OAuth body at
+    400 (and at `default`) but no 415, so the refusal is a 400 `invalid_request`, the code
+    RFC 6749 §5.2 gives a malformed token request. A request without a Content-Type (no
+    body, grant_type in the query) is left to the grant type check.
+    """
+    media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+    if media_type and media_type != FORM:
+        raise OAuthRequestInvalid(
+            400,
+            "invalid_request",
+            f"Unsupported Content-Type {media_type} : the token request is sent as {FORM}",
+        )
 
 
 class AuthResponseSerializer(serializers.Serializer[AccessToken]):
@@ -92,14 +110,15 @@ class TokenView(APIView):
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AnyAccept
-    # The documented body is form-encoded; JSON and multipart are read the same way.
-    parser_classes = [FormParser, JsonParser, MultiPartParser]
+    # The documented body is form-encoded; `form_required` refuses any other media type.
+    parser_classes = [FormParser]
     error_style = ErrorStyle.OAUTH
 
     def get_exception_handler(self) -> Any:
         return errors_legacy.exception_handler
 
     def post(self, request: Request) -> Response:
+        form_required(request)
         # Like Apigee, the grant type may also come in the query string.
         body = request.data if isinstance(request.data, dict) else {}
         grant_type = str(body.get("grant_type") or request.query_params.get("grant_type") or "")
