@@ -236,7 +236,9 @@ class Message(models.Model):
         Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
     )
     seq = models.PositiveIntegerField()
-    author_type = models.CharField(max_length=8, choices=ParticipantType.choices)
+    # A ParticipantType, or a v2 history item's `type` as the client sent it (an extensible
+    # enum: "bot Options:" is a real client's value), hence no choices and room for 64.
+    author_type = models.CharField(max_length=64)
     author_id = models.CharField(max_length=128)
     author_name = models.CharField(max_length=256, blank=True)
     text = models.TextField(blank=True)

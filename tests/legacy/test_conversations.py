@@ -94,6 +94,41 @@ def test_gateway_style_history_items_are_understood(legacy: LegacyWorld) -> None
     assert list(Conversation.objects.get().messages.values_list("author_type", "text")) == [("bot", "Hello")]
 
 
+def test_history_types_beyond_bot_and_user_are_kept_as_the_client_sent_them(legacy: LegacyWorld) -> None:
+    # A published client labels its bot's quick-reply turns "bot Options:"; 8x8's `type` is an
+    # extensible enum, so the hand-over must not fail on it.
+    messages = [
+        {"type": "user", "text": "Hi"},
+        {"type": "bot Options:", "text": "Sales | Support"},
+        {"text": "Support"},
+        {"type": "", "text": "Please"},
+    ]
+
+    response = create(legacy, history={"messages": messages})
+
+    assert response.status_code == 202
+    conversation = Conversation.objects.get(pk=response.json()["conversationId"])
+    interaction = conversation.interactions.get()
+    listed = legacy.api.get(f"/conversations/{conversation.id}/messages")
+    assert listed.json() == {
+        "messages": [
+            {
+                "interactionId": interaction.id,
+                "originalText": text,
+                "translatedText": text,
+                "authorType": author_type,
+                "participantId": participant_id,
+            }
+            for text, author_type, participant_id in [
+                ("Hi", "user", "crm-42"),
+                ("Sales | Support", "bot Options:", legacy.webhook.id),
+                ("Support", "user", "crm-42"),
+                ("Please", "user", "crm-42"),
+            ]
+        ]
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
@@ -126,9 +161,21 @@ def test_gateway_style_history_items_are_understood(legacy: LegacyWorld) -> None
             {"customer": {}, "history": {"messages": [{"type": "agent", "text": "x"}, {}]}},
             [
                 "channelId: May not be empty.",
-                "history.messages[0].type: Must be one of bot, user.",
+                "history.messages[0].type: Must not be agent: only the contact center speaks as agent.",
                 "history.messages[1].text: May not be empty.",
             ],
+        ),
+        (
+            {"channelId": "c", "customer": {}, "history": {"messages": [{"type": "system", "text": "x"}]}},
+            ["history.messages[0].type: Must not be system: only the contact center speaks as system."],
+        ),
+        (
+            {"channelId": "c", "customer": {}, "history": {"messages": [{"type": "b" * 65, "text": "x"}]}},
+            ["history.messages[0].type: May hold at most 64 characters."],
+        ),
+        (
+            {"channelId": "c", "customer": {}, "history": {"messages": [{"type": None, "text": "x"}]}},
+            ["history.messages[0].type: May not be null."],
         ),
         (
             {"customer": {}, "history": {"messages": [{"text": "x"}] * 201}},

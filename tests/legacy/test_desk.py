@@ -37,3 +37,24 @@ def test_a_v2_chat_shows_on_the_desk_with_the_customer_as_user(legacy: LegacyWor
         "MEMBERS_CHANGED",
         "CONVERSATION_UPDATE",
     ]
+
+
+def test_a_history_type_the_desk_does_not_know_reaches_the_agent_as_it_was_sent(legacy: LegacyWorld) -> None:
+    agent = legacy.world.agent(name="Anna Agent")
+    legacy.api.post(
+        "/conversations",
+        {
+            "channelId": legacy.channel.id,
+            "customer": {"name": "Ann"},
+            "history": {"messages": [{"type": "bot Options:", "text": "Sales | Support"}]},
+        },
+    )
+    offer_accept(offer_id=desk_snapshot(agent.pk)["offers"][0]["offerId"], agent=agent)
+
+    [chat] = desk_snapshot(agent.pk)["chats"]
+
+    [item] = chat["history"]
+    assert (item["sender"], item["text"]) == (
+        {"id": legacy.webhook.id, "type": "bot Options:"},
+        "Sales | Support",
+    )

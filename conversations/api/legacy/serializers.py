@@ -19,6 +19,8 @@ MAX_CUSTOMER_PROPERTIES = 30
 # (Participant.language) and its id (Conversation.user_participant_id).
 CUSTOMER_MAX_LENGTHS = {"name": 256, "language": 16, "customerId": 128}
 MAX_HISTORY_MESSAGES = 200
+# Message.author_type's column.
+HISTORY_TYPE_MAX_LENGTH = 64
 MAX_PAGE_SIZE = 1000
 
 
@@ -128,13 +130,39 @@ class CustomerField(serializers.Field):  # type: ignore[type-arg]
         return value
 
 
+class HistoryTypeField(serializers.CharField):
+    """A history item's author `type`: an extensible enum (`bot`, `user`; default `user`).
+
+    8x8's spec lets values beyond the two it names through, and a published client sends
+    `"bot Options:"` after its bot showed quick replies; such values are kept as they came.
+    Only the contact center's own authors are refused: a transcript cannot speak as an agent
+    or as the system.
+    """
+
+    RESERVED = frozenset({"agent", "system"})
+
+    def __init__(self) -> None:
+        super().__init__(
+            default="user",
+            allow_blank=True,
+            trim_whitespace=False,
+            max_length=HISTORY_TYPE_MAX_LENGTH,
+            error_messages={"max_length": f"May hold at most {HISTORY_TYPE_MAX_LENGTH} characters."},
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        value: str = super().to_internal_value(data)
+        if not value.strip():
+            return "user"
+        if value in self.RESERVED:
+            message = f"Must not be {value}: only the contact center speaks as {value}."
+            raise serializers.ValidationError(message)
+        return value
+
+
 class HistoryMessageInput(serializers.Serializer[None]):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    type = serializers.ChoiceField(
-        choices=["bot", "user"],
-        default="user",
-        error_messages={"invalid_choice": "Must be one of bot, user."},
-    )
+    type = HistoryTypeField()
 
     def to_internal_value(self, data: Any) -> Any:
         # v2 names the author `type`; Gateway-style `authorType` items are read as well.

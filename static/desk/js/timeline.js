@@ -7,11 +7,22 @@ import { renderCard } from "./cards.js";
 import { clock, el } from "./dom.js";
 import { icon } from "./icons.js";
 
+const AUTHOR_TYPES = new Set(["user", "bot", "agent", "system"]);
+
 function authorLabel(sender, chat, store) {
   if (sender.type === "user") return chat.displayName;
   if (sender.type === "bot") return "Bot";
   if (sender.type === "agent") return store.agentName(sender.id);
+  // A v2 history item may name its author with any `type` (an extensible enum); the agent
+  // sees it as the integration sent it.
+  if (sender.type) return sender.type;
   return "System";
+}
+
+// The style of a message follows its author; a type the desk does not know gets its own.
+function authorClass(sender) {
+  if (!sender.type) return "system";
+  return AUTHOR_TYPES.has(sender.type) ? sender.type : "other";
 }
 
 function attachmentView(attachment) {
@@ -44,7 +55,7 @@ export function messageView(data, timestamp, chat, store, { history = false } = 
   const sender = data.sender || {};
   const mine = sender.type === "agent" && sender.id === store.me;
   const node = el("article", {
-    class: `msg msg-${sender.type || "system"}${mine ? " msg-mine" : ""}${history ? " msg-history" : ""}`,
+    class: `msg msg-${authorClass(sender)}${mine ? " msg-mine" : ""}${history ? " msg-history" : ""}`,
     dataset: { timestamp: String(timestamp || 0), sender: sender.type || "" },
   });
   node.append(
