@@ -259,7 +259,7 @@ def _drf(exc: drf.APIException, context: dict[str, Any], style: ErrorStyle) -> R
 
 
 # Titles of the service's generic body, by status, for problems from the shared table.
-_TITLES = {403: "Access is denied.", 404: "Resource not found."}
+_TITLES = {403: "Access is denied.", 404: "Resource not found.", 405: "Method Not Allowed"}
 
 
 def _problem_body(problem: Problem, style: ErrorStyle) -> dict[str, Any]:
@@ -279,9 +279,9 @@ def _from_problem(problem: Problem, style: ErrorStyle) -> Response:
 def django_error(path: str, problem: Problem) -> HttpResponse:
     """An error Django answers itself on a v2 path (unknown path, unreadable request, a crash
     outside a DRF view): the v2 body, in the token endpoint's dialect under `/oauth/`."""
-    style = ErrorStyle.OAUTH if path.startswith("/oauth/") else ErrorStyle.CONSTRAINT
+    style = ErrorStyle.OAUTH if path.lstrip("/").split("/", 1)[0] == "oauth" else ErrorStyle.CONSTRAINT
     body = compact_json(_problem_body(problem, style))
-    return HttpResponse(body, status=problem.status, content_type=PROBLEM_JSON)
+    return HttpResponse(body, status=problem.status, content_type=PROBLEM_JSON, headers=problem.headers)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

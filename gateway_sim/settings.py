@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# A refused CSRF check under an API prefix answers JSON, like every other error there.
+CSRF_FAILURE_VIEW = "gateway_sim.error_views.csrf_failure"
+
 # 8x8's paths never carry a trailing slash; the URL patterns accept one optionally, so
 # CommonMiddleware must not redirect.
 APPEND_SLASH = False

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from conversations.models import ApiKey
+from gateway_sim.error_views import read_only_api_view
 
 SPEC_FILE = Path(settings.BASE_DIR) / "gateway_sim" / "specs" / "chat-gateway-v1.oas.yml"
 PRODUCTION_URL = "https://api.8x8.com"
@@ -27,6 +28,7 @@ def gateway_spec() -> dict[str, Any]:
     return spec
 
 
+@read_only_api_view
 def gateway_spec_yaml(request: HttpRequest) -> HttpResponse:
     base_url = request.build_absolute_uri("/").rstrip("/")
     spec = {
@@ -40,6 +42,7 @@ def gateway_spec_yaml(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/yaml; charset=utf-8")
 
 
+@read_only_api_view
 def gateway_docs(request: HttpRequest) -> HttpResponse:
     api_key = ApiKey.objects.order_by("created_at").first()
     context = {
