@@ -33,6 +33,37 @@ def test_the_start_command_seeds_and_prints_the_key_tenant_and_urls() -> None:
     ]
 
 
+def test_the_start_command_prints_each_customer_of_a_multi_customer_seed(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text(
+        "customers:\n"
+        "  - customer: {id: acme}\n    api_keys: [{key: acme-key}]\n"
+        "    legacy_credentials: [{key: acme-v2, secret: s1}]\n    tenants: [{id: acme-eu}, {id: acme-us}]\n"
+        "  - customer: {id: globex}\n    api_keys: [{key: globex-key}]\n"
+        "    legacy_credentials: [{key: globex-v2, secret: s2}]\n    tenants: [{id: globex-main}]\n"
+    )
+    out = StringIO()
+
+    call_command("sandbox", "--no-serve", "--port", "8123", "--seed", str(path), stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "Seeded customer acme with 2 tenant(s).",
+        "Seeded customer globex with 1 tenant(s).",
+        "",
+        "Chat Gateway Sandbox",
+        "  Chat Gateway API:      http://127.0.0.1:8123/chat-gateway/v1",
+        "  Desktop and console:   http://127.0.0.1:8123/",
+        "  Customer acme",
+        "    API key (x-api-key):   acme-key",
+        "    Tenant(s):             acme-eu, acme-us",
+        "    Legacy v2 key/secret:  acme-v2 / s1",
+        "  Customer globex",
+        "    API key (x-api-key):   globex-key",
+        "    Tenant(s):             globex-main",
+        "    Legacy v2 key/secret:  globex-v2 / s2",
+    ]
+
+
 def test_the_start_command_refuses_an_invalid_seed_file(tmp_path: Path) -> None:
     path = tmp_path / "seed.yaml"
     path.write_text("customer: {id: c}\ntenants: []")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from conversations.models import ApiKey, LegacyCredential, Tenant
+from conversations.models import ApiKey, Customer, LegacyCredential, Tenant
 from gateway_sim.seed import SeedError, seed_if_empty
 
 
@@ -29,8 +29,8 @@ class Command(BaseCommand):
             seeded = seed_if_empty(Path(seed_path) if seed_path else None)
         except SeedError as exc:
             raise CommandError(str(exc)) from None
-        if seeded:
-            self.stdout.write(f"Seeded customer {seeded.customer.id} with {len(seeded.tenants)} tenant(s).")
+        for result in seeded:
+            self.stdout.write(f"Seeded customer {result.customer.id} with {len(result.tenants)} tenant(s).")
         self.stdout.write(self.banner(options["host"], options["port"]))
         if options["no_serve"]:
             return
@@ -55,18 +55,34 @@ class Command(BaseCommand):
 
     def banner(self, host: str, port: int) -> str:
         base = f"http://{host}:{port}"
-        key = ApiKey.objects.order_by("created_at").first()
-        credential = LegacyCredential.objects.order_by("created_at").first()
-        legacy = f"{credential.key} / {credential.secret}" if credential else "-"
-        tenants = ", ".join(Tenant.objects.order_by("created_at").values_list("id", flat=True))
-        lines = [
-            "",
-            "Chat Gateway Sandbox",
-            f"  API key (x-api-key):   {key.key if key else '-'}",
-            f"  Tenant(s):             {tenants or '-'}",
-            f"  Chat Gateway API:      {base}/chat-gateway/v1",
-            f"  Legacy v2 key/secret:  {legacy}",
-            f"  Desktop and console:   {base}/",
-            "",
-        ]
-        return "\n".join(lines)
+        customers = list(Customer.objects.order_by("created_at", "id"))
+        gateway = _row("Chat Gateway API", f"{base}/chat-gateway/v1")
+        desk = _row("Desktop and console", f"{base}/")
+        if len(customers) <= 1:
+            key, tenants, legacy = _customer_rows(customers[0] if customers else None)
+            lines = [key, tenants, gateway, legacy, desk]
+        else:
+            # A multi-customer seed: the shared URLs, then each customer's keys and tenants.
+            lines = [gateway, desk]
+            for customer in customers:
+                lines += [f"  Customer {customer.id}", *_customer_rows(customer, indent=4)]
+        return "\n".join(["", "Chat Gateway Sandbox", *lines, ""])
+
+
+def _row(label: str, value: str, indent: int = 2) -> str:
+    return f"{' ' * indent}{label + ':':<23}{value}"
+
+
+def _customer_rows(customer: Customer | None, indent: int = 2) -> list[str]:
+    key = ApiKey.objects.filter(customer=customer).order_by("created_at").first()
+    credential = LegacyCredential.objects.filter(customer=customer).order_by("created_at").first()
+    tenants = (
+        Tenant.objects.filter(customer=customer).order_by("created_at", "id").values_list("id", flat=True)
+    )
+    return [
+        _row("API key (x-api-key)", key.key if key else "-", indent),
+        _row("Tenant(s)", ", ".join(tenants) or "-", indent),
+        _row(
+            "Legacy v2 key/secret", f"{credential.key} / {credential.secret}" if credential else "-", indent
+        ),
+    ]
