@@ -110,7 +110,7 @@ def _wait_until_answering(sandbox: LiveSandbox, seconds: float) -> None:
         try:
             requests.get(sandbox.url + "/", timeout=1)
             return
-        # Not listening yet, or still importing its URLs on a busy machine.
+        # A first answer slower than the probe's second (a busy machine) is not a failure yet.
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.05)
     stop_sandbox(sandbox)
