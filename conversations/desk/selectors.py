@@ -19,6 +19,7 @@ from conversations.events import builders
 from conversations.events.desk import offer_payload
 from conversations.models import (
     Agent,
+    Attachment,
     Card,
     Conversation,
     Interaction,
@@ -51,6 +52,20 @@ def desk_agent(tenant_id: str, agent_public_id: str) -> Agent | None:
     return (
         Agent.objects.select_related("tenant").filter(tenant_id=tenant_id, public_id=agent_public_id).first()
     )
+
+
+def desk_attachment(agent: Agent, conversation_id: str, attachment_id: str) -> Attachment | None:
+    """A file the agent may open: sent in a message of a chat the agent took part in (an open
+    one, a wrap-up, or one handed on by transfer). An upload no message references yet is not
+    shown, as on the API."""
+    took_part = Participant.objects.filter(
+        conversation_id=conversation_id, conversation__tenant_id=agent.tenant_id, agent=agent
+    )
+    if not took_part.exists():
+        return None
+    return Attachment.objects.filter(
+        pk=attachment_id, conversation_id=conversation_id, messages__isnull=False
+    ).first()
 
 
 def desk_open_conversation_ids(agent_pk: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""Pages of the agent desktop: sign in (or create an agent), the desk, and file uploads."""
+"""Pages of the agent desktop: sign in (or create an agent), the desk, file uploads and files."""
 
 from django.urls import URLPattern, URLResolver, path
 
@@ -12,5 +12,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "desk/<str:tenant_id>/<str:agent_id>/conversations/<str:conversation_id>/attachments",
         views.desk_upload,
         name="desk-upload",
+    ),
+    path(
+        "desk/<str:tenant_id>/<str:agent_id>/conversations/<str:conversation_id>/attachments/<str:attachment_id>",
+        views.desk_file,
+        name="desk-file",
     ),
 ]

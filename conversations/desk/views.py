@@ -2,14 +2,15 @@
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from conversations.attachment_files import attachment_view
 from conversations.desk import selectors
 from conversations.desk.forms import AgentCreateForm, AttachmentUploadForm
 from conversations.models import AgentStatus, Tenant
@@ -90,12 +91,39 @@ def desk_page(request: HttpRequest, tenant_id: str, agent_id: str) -> HttpRespon
                 "conversation_id": "CONVERSATION",
             },
         ),
+        "filePath": reverse(
+            "desk-file",
+            kwargs={
+                "tenant_id": agent.tenant_id,
+                "agent_id": agent.public_id,
+                "conversation_id": "CONVERSATION",
+                "attachment_id": "ATTACHMENT",
+            },
+        ),
         "maxUploadBytes": settings.SANDBOX_MAX_ATTACHMENT_BYTES,
         "csrfToken": get_token(request),
     }
     response = render(request, "desk/agent.html", {"agent": agent, "config": config})
     response["Content-Security-Policy"] = DESK_CSP
     return response
+
+
+@require_safe
+def desk_file(
+    request: HttpRequest, tenant_id: str, agent_id: str, conversation_id: str, attachment_id: str
+) -> FileResponse:
+    """A file of one of the agent's chats, for the desk to show: images inline with their real
+    type (the API serves every file as `application/octet-stream`, as 8x8 does)."""
+    agent = selectors.desk_agent(tenant_id, agent_id)
+    if agent is None:
+        raise Http404(f"Agent {agent_id} does not exist in tenant {tenant_id}.")
+    attachment = selectors.desk_attachment(agent, conversation_id, attachment_id)
+    if attachment is None:
+        raise Http404(f"Attachment {attachment_id} is not in a chat of {agent.public_id}.")
+    try:
+        return attachment_view(attachment)
+    except NotFound:
+        raise Http404(f"The file of attachment {attachment_id} is gone.") from None
 
 
 class MethodNotAllowed(DomainError):

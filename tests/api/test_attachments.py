@@ -183,23 +183,47 @@ def test_a_document_downloads_as_an_octet_stream_attachment(api: GatewayClient, 
     assert b"".join(response.streaming_content) == b"%PDF-1.4"  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    ("name", "kind", "served_as", "disposition"),
-    [
-        ("photo.png", "image/png", "image/png", 'inline; filename="photo.png"'),
-        ("drawing.svg", "image/svg+xml", "application/octet-stream", 'attachment; filename="drawing.svg"'),
-        ("page.html", "text/html", "application/octet-stream", 'attachment; filename="page.html"'),
-    ],
-)
-def test_only_raster_images_are_served_inline(
-    api: GatewayClient, world: World, name: str, kind: str, served_as: str, disposition: str
+DOWNLOADS = [
+    ("photo.png", "image/png", 'inline; filename="photo.png"'),
+    ("scan.jpeg", "image/jpeg", 'inline; filename="scan.jpeg"'),
+    ("drawing.svg", "image/svg+xml", 'attachment; filename="drawing.svg"'),
+    ("page.html", "text/html", 'attachment; filename="page.html"'),
+]
+
+
+@pytest.mark.parametrize(("name", "kind", "disposition"), DOWNLOADS)
+def test_every_download_is_an_octet_stream_as_8x8_serves_it_images_included(
+    api: GatewayClient, world: World, name: str, kind: str, disposition: str
 ) -> None:
     conversation = create(world)
     file_id = hal(upload(api, conversation, name, b"data", kind))["id"]
 
     response = api.get(f"{URL}/{conversation.id}/attachments/{file_id}/content")
 
-    assert (response["Content-Type"], response["Content-Disposition"]) == (served_as, disposition)
+    assert response.status_code == 200
+    assert (response["Content-Type"], response["Content-Disposition"]) == (
+        "application/octet-stream",
+        disposition,
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == b"data"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("name", "kind", "disposition"), DOWNLOADS)
+def test_a_presigned_link_serves_an_octet_stream_too(
+    api: GatewayClient, world: World, name: str, kind: str, disposition: str
+) -> None:
+    conversation = create(world)
+    file_id = hal(upload(api, conversation, name, b"data", kind))["id"]
+
+    response = Client().get(f"/files/{file_id}/{presigned_token(file_id)}")
+
+    assert response.status_code == 200
+    assert (response["Content-Type"], response["Content-Disposition"]) == (
+        "application/octet-stream",
+        disposition,
+    )
+    assert b"".join(response.streaming_content) == b"data"  # type: ignore[attr-defined]
 
 
 def test_a_presigned_link_serves_the_content_without_a_key(api: GatewayClient, world: World) -> None:

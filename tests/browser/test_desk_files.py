@@ -45,8 +45,9 @@ def test_files_go_both_ways(live_sandbox: LiveSandbox, receiver: Receiver, brows
     expect(preview).to_have_js_property("naturalWidth", 64, timeout=WAIT_MS)
     link = timeline.locator("a.file", has_text="invoice 2024.pdf")
     expect(link).to_have_attribute("download", "invoice 2024.pdf")
-    download = requests.get(link.get_attribute("href") or "", timeout=10)
+    download = requests.get(live_sandbox.url + (link.get_attribute("href") or ""), timeout=10)
     assert (download.status_code, download.content) == (200, b"%PDF-1.4 not really")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="invoice 2024.pdf"'
 
     # The agent attaches two files, sends one with text and one alone.
     anna.get("file").set_input_files(

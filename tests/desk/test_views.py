@@ -1,11 +1,13 @@
-"""The desk's pages: sign in, create an agent, the desk itself, and file uploads."""
+"""The desk's pages: sign in, create an agent, the desk itself, file uploads and files."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
 from conversations.models import Agent, Attachment
-from conversations.services.lifecycle import conversation_create
+from conversations.services.attachments import attachment_create
+from conversations.services.lifecycle import conversation_create, conversation_end_by_agent
+from conversations.services.messages import message_post
 from conversations.services.offers import offer_accept
 from tests.factories import World
 
@@ -108,6 +110,7 @@ def test_the_desk_page_carries_its_configuration_and_a_strict_content_policy(
         "agentName": "Anna Berg",
         "socketPath": f"/ws/desk/{world.tenant.id}/agent-anna/",
         "uploadPath": f"/desk/{world.tenant.id}/agent-anna/conversations/CONVERSATION/attachments",
+        "filePath": f"/desk/{world.tenant.id}/agent-anna/conversations/CONVERSATION/attachments/ATTACHMENT",
         "maxUploadBytes": 25 * 1024 * 1024,
         "csrfToken": config["csrfToken"],
     }
@@ -260,3 +263,98 @@ def test_an_upload_for_an_unknown_agent_is_not_found(world: World, client: Clien
         "code": "resource_not_found",
         "message": "Entity of type Agent with id nobody was not found.",
     }
+
+
+def user_sends(world: World, conversation_id: str, name: str, content_type: str) -> Attachment:
+    conversation = world.tenant.conversations.get(pk=conversation_id)
+    attachment = attachment_create(
+        conversation=conversation,
+        author_type="user",
+        upload=SimpleUploadedFile(name, b"\x89PNG data", content_type=content_type),
+    )
+    message_post(conversation=conversation, author_type="user", attachments=[{"id": attachment.id}])
+    return attachment
+
+
+def file_url(world: World, conversation_id: str, attachment_id: str, agent: str = "agent-anna") -> str:
+    return f"/desk/{world.tenant.id}/{agent}/conversations/{conversation_id}/attachments/{attachment_id}"
+
+
+def test_the_desk_shows_an_image_of_its_chat_inline_with_its_real_type(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+    image = user_sends(world, conversation_id, "receipt.png", "image/png")
+
+    response = client.get(file_url(world, conversation_id, image.id))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'inline; filename="receipt.png"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == b"\x89PNG data"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [("drawing.svg", "image/svg+xml"), ("page.html", "text/html"), ("a.pdf", "application/pdf")],
+)
+def test_the_desk_serves_other_files_as_octet_stream_downloads(
+    world: World, client: Client, name: str, content_type: str
+) -> None:
+    _, conversation_id = handling(world)
+    attachment = user_sends(world, conversation_id, name, content_type)
+
+    response = client.get(file_url(world, conversation_id, attachment.id))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_a_file_of_a_chat_the_agent_left_is_still_shown(world: World, client: Client) -> None:
+    agent, conversation_id = handling(world)
+    image = user_sends(world, conversation_id, "receipt.png", "image/png")
+    conversation_end_by_agent(conversation=world.tenant.conversations.get(pk=conversation_id), agent=agent)
+
+    assert client.get(file_url(world, conversation_id, image.id)).status_code == 200
+
+
+def test_an_agent_who_never_had_the_chat_cannot_open_its_files(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+    image = user_sends(world, conversation_id, "receipt.png", "image/png")
+    world.agent(public_id="agent-bruno")
+
+    response = client.get(file_url(world, conversation_id, image.id, agent="agent-bruno"))
+
+    assert response.status_code == 404
+
+
+def test_an_upload_no_message_sent_yet_is_not_shown(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+    unsent = attachment_create(
+        conversation=world.tenant.conversations.get(pk=conversation_id),
+        author_type="user",
+        upload=SimpleUploadedFile("a.png", b"png", content_type="image/png"),
+    )
+
+    assert client.get(file_url(world, conversation_id, unsent.id)).status_code == 404
+
+
+def test_unknown_agents_chats_and_files_are_not_found(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+    image = user_sends(world, conversation_id, "receipt.png", "image/png")
+
+    for url in (
+        file_url(world, conversation_id, image.id, agent="nobody"),
+        file_url(world, "nope", image.id),
+        file_url(world, conversation_id, "nope"),
+    ):
+        assert client.get(url).status_code == 404
+
+
+def test_a_file_is_only_read_never_posted_to(world: World, client: Client) -> None:
+    _, conversation_id = handling(world)
+    image = user_sends(world, conversation_id, "receipt.png", "image/png")
+
+    response = client.post(file_url(world, conversation_id, image.id), HTTP_X_CSRFTOKEN=csrf(client))
+
+    assert response.status_code == 405

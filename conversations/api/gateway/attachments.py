@@ -1,9 +1,7 @@
 """`…/conversations/{id}/attachments`: upload, list, metadata, content; and presigned links.
 
-Uploads are multipart (`attachment`, `authorType`). Downloads of raster images are served
-inline with their own type so a browser can show them; everything else is an
-`application/octet-stream` attachment, so nothing uploaded is ever rendered as a page of
-the sandbox's origin.
+Uploads are multipart (`attachment`, `authorType`). Downloads are `application/octet-stream`
+as 8x8 documents them, whatever the file (see `conversations.attachment_files`).
 """
 
 from typing import Any
@@ -11,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
-from django.utils.http import content_disposition_header
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -20,6 +17,7 @@ from rest_framework.views import APIView
 
 from conversations.api.gateway.base import AnyAcceptNegotiation, GatewayView, HalJsonRenderer, TimestampField
 from conversations.api.gateway.selectors import attachment_get, attachments_of, conversation_get
+from conversations.attachment_files import attachment_download
 from conversations.attachment_links import token_is_valid
 from conversations.models import Attachment, ParticipantType
 from conversations.services.attachments import AttachmentTooLarge, attachment_create
@@ -37,7 +35,6 @@ ATTACHMENTS = Listing(
     },
     filter_fields={"id": "id", "filename": "filename"},
 )
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif"})
 # Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -102,20 +99,6 @@ class AttachmentDetailView(GatewayView):
         conversation = conversation_get(tenant=self.tenant, conversation_id=conversation_id)
         attachment = attachment_get(conversation=conversation, attachment_id=attachment_id)
         return Response(AttachmentOutput(attachment).data)
-
-
-def attachment_download(attachment: Attachment) -> FileResponse:
-    try:
-        handle = attachment.file.open("rb")
-    except OSError:
-        # The row survived but the file did not (a wiped data directory).
-        raise NotFound("Attachment", attachment.id) from None
-    inline = attachment.content_type in INLINE_TYPES
-    response = FileResponse(
-        handle, content_type=attachment.content_type if inline else "application/octet-stream"
-    )
-    response["Content-Disposition"] = content_disposition_header(not inline, attachment.filename) or ""
-    return response
 
 
 class AttachmentContentView(GatewayView):

@@ -265,6 +265,14 @@ export class DeskStore {
     return this.directory[id] || id;
   }
 
+  // The desk's own link to a file of a chat: images come back inline with their real type,
+  // where the API's links (and an event's preSignedUrl) answer application/octet-stream.
+  fileUrl(conversationId, attachmentId) {
+    return this.config.filePath
+      .replace("CONVERSATION", encodeURIComponent(conversationId))
+      .replace("ATTACHMENT", encodeURIComponent(attachmentId));
+  }
+
   isTyping(chat, who) {
     return chat.typing[who] > this.now();
   }

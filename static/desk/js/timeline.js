@@ -25,13 +25,13 @@ function authorClass(sender) {
   return AUTHOR_TYPES.has(sender.type) ? sender.type : "other";
 }
 
-function attachmentView(attachment) {
+function attachmentView(attachment, url) {
   const name = attachment.fileName || "file";
   if (attachment.type === "image") {
     return el(
       "a",
-      { class: "file file-image", href: attachment.preSignedUrl, target: "_blank", rel: "noopener noreferrer" },
-      el("img", { src: attachment.preSignedUrl, alt: name, loading: "lazy" }),
+      { class: "file file-image", href: url, target: "_blank", rel: "noopener noreferrer" },
+      el("img", { src: url, alt: name, loading: "lazy" }),
       el("span", { class: "file-name", text: name }),
     );
   }
@@ -39,7 +39,7 @@ function attachmentView(attachment) {
     "a",
     {
       class: "file",
-      href: attachment.preSignedUrl,
+      href: url,
       download: name,
       target: "_blank",
       rel: "noopener noreferrer",
@@ -68,7 +68,8 @@ export function messageView(data, timestamp, chat, store, { history = false } = 
   );
   if (data.text) node.append(el("div", { class: "msg-text", text: data.text }));
   if (data.attachments && data.attachments.length) {
-    node.append(el("div", { class: "msg-files" }, data.attachments.map(attachmentView)));
+    const url = (attachment) => store.fileUrl(chat.conversationId, attachment.id);
+    node.append(el("div", { class: "msg-files" }, data.attachments.map((a) => attachmentView(a, url(a)))));
   }
   for (const card of data.cards || []) {
     node.append(renderCard(card, chat.cards[card.id], chat));
