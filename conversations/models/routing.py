@@ -1,5 +1,7 @@
 """Routing: queues, the agents who are their members, scripts, and offers to agents."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -43,6 +45,9 @@ class Agent(models.Model):
     name = models.CharField(max_length=256)
     languages = models.JSONField(default=list)
     status = models.CharField(max_length=16, choices=AgentStatus.choices, default=AgentStatus.OFFLINE)
+    # The status the agent was created with (seed file, agent creation); a tenant reset
+    # puts the agent back in it. Taken from `status` when the agent is first saved.
+    configured_status = models.CharField(max_length=16, choices=AgentStatus.choices, blank=True)
     capacity = models.PositiveIntegerField(default=_default_capacity)
     # When the agent last became free for work; routing prefers the longest idle.
     last_idle_at = models.DateTimeField(default=timezone.now)
@@ -56,6 +61,11 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.configured_status:
+            self.configured_status = self.status
+        super().save(*args, **kwargs)
 
     def speaks(self, language: str) -> bool:
         return language in (self.languages or [])
