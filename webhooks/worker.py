@@ -106,22 +106,19 @@ def _record(
         status = DeliveryStatus.PENDING
         next_attempt_at = now + timedelta(seconds=delay)
     error = result.error or ("" if result.succeeded else f"HTTP {result.status_code}")
+    log = DeliveryAttempt(
+        delivery=delivery,
+        retry=retry,
+        request_headers=headers,
+        request_body=delivery.body[:LOG_BODY_LIMIT],
+        status_code=result.status_code,
+        response_headers=result.response_headers,
+        response_body=result.response_body[:LOG_BODY_LIMIT],
+        latency_ms=round(result.latency_ms, 3),
+        error=result.error,
+        started_at=started_at,
+    )
     with transaction.atomic():
-        # One row per attempt, in plain SQL (the ORM's create() spent ~0.4 ms building it).
-        log = attempt_insert(
-            DeliveryAttempt(
-                delivery=delivery,
-                retry=retry,
-                request_headers=headers,
-                request_body=delivery.body[:LOG_BODY_LIMIT],
-                status_code=result.status_code,
-                response_headers=result.response_headers,
-                response_body=result.response_body[:LOG_BODY_LIMIT],
-                latency_ms=round(result.latency_ms, 3),
-                error=result.error,
-                started_at=started_at,
-            )
-        )
         uri = delivery.uri
         if status == DeliveryStatus.PENDING and delivery.webhook_id is not None:
             # The webhook may have been changed or deleted during the attempt; the services
@@ -133,17 +130,23 @@ def _record(
                 uri = target[0]
         # Only the holder of the current claim moves the delivery on. If our lease ran out
         # and another worker re-claimed it (attempts moved on), this attempt is just logged.
-        if (
-            finish_claim(
-                delivery,
-                status=status,
-                next_attempt_at=next_attempt_at,
-                status_code=result.status_code,
-                error=error,
-                now=now,
-            )
-            and uri != delivery.uri
-        ):
+        current = finish_claim(
+            delivery,
+            status=status,
+            next_attempt_at=next_attempt_at,
+            status_code=result.status_code,
+            error=error,
+            now=now,
+        )
+        # The claim's row lock (or, without the claim, this one) keeps the delivery from being
+        # removed until the attempt is logged. One removed during the attempt (a tenant reset,
+        # a deleted customer) has nothing left to log against: the attempt is dropped.
+        if not current and not Delivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+            logger.info("delivery %s was removed during its attempt", delivery.pk)
+            return log
+        # One row per attempt, in plain SQL (the ORM's create() spent ~0.4 ms building it).
+        log = attempt_insert(log)
+        if current and uri != delivery.uri:
             Delivery.objects.filter(pk=delivery.pk).update(uri=uri)
             delivery.uri = uri
         # The stream's next first attempt, or this retry, may now be due: wake the workers.
