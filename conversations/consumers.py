@@ -5,7 +5,8 @@ The server answers `ack` or `error` (with the domain message) for the `ref`. A `
 carry a `clientId`: the message is posted once per id, and its `ack` repeats the id (with
 `repeated: true` when an earlier send had already posted it). The server also pushes the
 desk's state: a `snapshot` on connect and on `resync`, a `chat` when a chat lands on the
-desk, and every broadcast (`push`) of the agent's and its chats' groups.
+desk, every broadcast (`push`) of the agent's and its chats' groups, and a new `snapshot`
+when told to reload (`desk.reload`).
 """
 
 import logging
@@ -129,6 +130,10 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             await self.join_chat(payload["conversationId"])
         elif kind == "event":
             await self._follow(payload)
+
+    async def desk_reload(self, message: dict[str, Any]) -> None:
+        """What the desk shows was removed or replaced (a tenant reset): send it all again."""
+        await self.send_snapshot()
 
     async def _follow(self, event: dict[str, Any]) -> None:
         conversation_id = event["conversationId"]

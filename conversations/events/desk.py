@@ -8,8 +8,12 @@ the agents, conversations or tenants it concerns (`conversations.groups`). The k
 - `agent.status`, `chat.closed`;
 - `activity.typing`, `activity.thinking`, `activity.read`: the integration's side of a
   chat, which 8x8 shows the agent and never sends to webhooks.
+
+Besides pushes, `desk.reload` tells an agent's open desks to send themselves a fresh snapshot
+(after a tenant reset has removed what they show).
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, NotRequired, TypedDict
 
@@ -17,7 +21,7 @@ from conversations.events.builders import Envelope, EventData, EventType
 from conversations.groups import agent_group, conversation_group, tenant_group
 from conversations.models import Agent, Conversation, Offer
 from gateway_sim.bell import bell_group
-from gateway_sim.broadcast import broadcast_on_commit
+from gateway_sim.broadcast import broadcast_on_commit, group_send_on_commit
 
 OfferKind = Literal["offer.new", "offer.accepted", "offer.rejected", "offer.expired", "offer.withdrawn"]
 
@@ -149,3 +153,10 @@ def push_thinking(conversation: Conversation, *, max_seconds: int) -> None:
 def push_read(conversation: Conversation, *, author_type: str, read_at: datetime) -> None:
     payload = ReadPush(conversationId=conversation.id, authorType=author_type, readAt=read_at.isoformat())
     broadcast_on_commit([conversation_group(conversation.id)], "activity.read", payload)
+
+
+def push_desks_reload(agent_pks: Iterable[int]) -> None:
+    """Every open desk of these agents reloads its whole state from the database."""
+    groups = [agent_group(pk) for pk in agent_pks]
+    if groups:
+        group_send_on_commit(groups, {"type": "desk.reload"})
