@@ -5,6 +5,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -30,6 +31,8 @@ def test_the_start_command_seeds_and_prints_the_key_tenant_and_urls() -> None:
         "  Chat Gateway API:      http://127.0.0.1:8123/chat-gateway/v1",
         f"  Legacy v2 key/secret:  {legacy.key} / {legacy.secret}",
         "  Desktop and console:   http://127.0.0.1:8123/",
+        f"  Control API admin key: {settings.SANDBOX_ADMIN_KEY}",
+        "  Control API docs:      http://127.0.0.1:8123/api/docs/sandbox-v1",
     ]
 
 

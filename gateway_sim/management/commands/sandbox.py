@@ -58,15 +58,26 @@ class Command(BaseCommand):
         customers = list(Customer.objects.order_by("created_at", "id"))
         gateway = _row("Chat Gateway API", f"{base}/chat-gateway/v1")
         desk = _row("Desktop and console", f"{base}/")
+        control = [
+            _row("Control API admin key", settings.SANDBOX_ADMIN_KEY),
+            _row("Control API docs", f"{base}/api/docs/sandbox-v1"),
+        ]
         if len(customers) <= 1:
             key, tenants, legacy = _customer_rows(customers[0] if customers else None)
-            lines = [key, tenants, gateway, legacy, desk]
+            lines = [key, tenants, gateway, legacy, desk, *control]
         else:
-            # A multi-customer seed: the shared URLs, then each customer's keys and tenants.
-            lines = [gateway, desk]
-            for customer in customers:
+            # Several customers (a seed file's, or made over the control API): the shared URLs,
+            # then the first few customers' keys and tenants.
+            lines = [gateway, desk, *control]
+            for customer in customers[:BANNER_CUSTOMERS]:
                 lines += [f"  Customer {customer.id}", *_customer_rows(customer, indent=4)]
+            if len(customers) > BANNER_CUSTOMERS:
+                lines.append(f"  … and {len(customers) - BANNER_CUSTOMERS} more customers")
         return "\n".join(["", "Chat Gateway Sandbox", *lines, ""])
+
+
+# Customers listed at start-up; tests that create customers over the control API make many.
+BANNER_CUSTOMERS = 5
 
 
 def _row(label: str, value: str, indent: int = 2) -> str:
