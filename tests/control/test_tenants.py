@@ -495,6 +495,7 @@ def test_a_reset_never_moves_the_cursor_back(admin: GatewayClient) -> None:
     customer = created(admin)
     busy(customer)
     client = GatewayClient(customer["apiKey"])
+    assert client.get("/sandbox/v1/tenant")["X-Sandbox-Cursor"] == "5"
     client.post("/sandbox/v1/tenant/reset", {"scope": "all"})
 
     busy(customer)
