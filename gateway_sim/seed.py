@@ -209,7 +209,8 @@ def _script(node: Node, queues: dict[str, str]) -> tuple[str, str, dict[str, Any
     return script_id, node.text("name", max_length=NAME_MAX, default=script_id), definition
 
 
-def _tenant(node: Node) -> TenantSpec:
+def tenant_spec(node: Node) -> TenantSpec:
+    """Validate one tenant of a document (its id, name, queues, agents and scripts)."""
     tenant_id = node.text("id", max_length=ID_MAX)
     queue_nodes = node.entries("queues")
     queue_ids = _unique(queue_nodes, "id", "queue")
@@ -269,7 +270,7 @@ def customer_spec(document: Node) -> CustomerSpec:
         name=customer.text("name", max_length=NAME_MAX, default=customer_id),
         api_keys=api_keys,
         legacy_credentials=legacy,
-        tenants=[_tenant(tenant) for tenant in tenant_nodes],
+        tenants=[tenant_spec(tenant) for tenant in tenant_nodes],
     )
 
 
@@ -291,7 +292,8 @@ def _refuse_taken(spec: CustomerSpec) -> None:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _tenant_create(customer: Customer, spec: TenantSpec, result: SeedResult) -> None:
+def tenant_seed(customer: Customer, spec: TenantSpec, result: SeedResult) -> None:
+    """Create a validated tenant with its queues, agents and scripts for `customer`."""
     tenant = Tenant.objects.create(id=spec.id, customer=customer, name=spec.name)
     result.tenants.append(tenant)
     queues = {
@@ -333,7 +335,7 @@ def seed_customer(document: Mapping[str, Any], *, where: str = "") -> SeedResult
     for _node, pair in spec.legacy_credentials:
         result.legacy_credentials.append(LegacyCredential.objects.create(customer=customer, **pair))
     for tenant in spec.tenants:
-        _tenant_create(customer, tenant, result)
+        tenant_seed(customer, tenant, result)
     return result
 
 

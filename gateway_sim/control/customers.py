@@ -14,7 +14,16 @@ from conversations.models import ApiKey, Customer, LegacyCredential, Tenant
 from conversations.services.tenants import tenant_delete
 from gateway_sim.domain_errors import DomainError, NotFound
 from gateway_sim.ids import new_id
-from gateway_sim.seed import DEMO_SEED_FILE, SeedError, seed_file_read, tenant_populate
+from gateway_sim.seed import (
+    DEMO_SEED_FILE,
+    Node,
+    SeedError,
+    SeedResult,
+    TenantSpec,
+    seed_file_read,
+    tenant_seed,
+    tenant_spec,
+)
 
 TEMPLATE_SECTIONS = ("queues", "agents", "scripts")
 TEMPLATE_PATH = "seed"
@@ -40,36 +49,15 @@ def demo_template() -> dict[str, Any]:
     return {section: tenants[0].get(section) or [] for section in TEMPLATE_SECTIONS}
 
 
-def template_check(template: Any) -> None:
-    """The shape `tenant_populate` relies on: lists of objects, ids used once per section.
-
-    What the items say (required ids, statuses, queue references) it checks itself."""
+def tenant_template(template: Any, *, tenant_id: str, tenant_name: str) -> TenantSpec:
+    """The template validated as a tenant of a seed file; errors name the place (`seed.agents[0]`)."""
     if not isinstance(template, dict):
         raise TemplateInvalid(f"{TEMPLATE_PATH} must be an object with queues, agents and scripts.")
-    for section in TEMPLATE_SECTIONS:
-        items = template.get(section)
-        if items is None:
-            continue
-        if not isinstance(items, list):
-            raise TemplateInvalid(f"{TEMPLATE_PATH}.{section} must be a list.")
-        seen: set[str] = set()
-        for index, item in enumerate(items):
-            here = f"{TEMPLATE_PATH}.{section}[{index}]"
-            if not isinstance(item, dict):
-                raise TemplateInvalid(f"{here} must be an object.")
-            for key in ("queues", "languages", "options"):
-                if item.get(key) is not None and not isinstance(item[key], list):
-                    raise TemplateInvalid(f"{here}.{key} must be a list.")
-            capacity = item.get("capacity")
-            if capacity is not None and (
-                not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1
-            ):
-                raise TemplateInvalid(f"{here}.capacity must be a whole number of chats, at least 1.")
-            ident = str(item.get("id") or "")
-            if ident in seen:
-                raise TemplateInvalid(f"{here}.id: '{ident}' is used twice.")
-            if ident:
-                seen.add(ident)
+    document = {section: template.get(section) for section in TEMPLATE_SECTIONS}
+    try:
+        return tenant_spec(Node({**document, "id": tenant_id, "name": tenant_name}, TEMPLATE_PATH))
+    except SeedError as exc:
+        raise TemplateInvalid(str(exc)) from None
 
 
 def customer_create(
@@ -78,28 +66,22 @@ def customer_create(
     """A new customer with one tenant populated from `template` (default: the demo tenant).
 
     Raises TemplateInvalid, creating nothing, when the template cannot be used."""
-    spec = demo_template() if template is None else template
-    template_check(spec)
+    customer_id, tenant_id = new_id(), new_id()
+    spec = tenant_template(
+        demo_template() if template is None else template,
+        tenant_id=tenant_id,
+        tenant_name=tenant_name or f"Tenant {tenant_id}",
+    )
     with transaction.atomic():
-        customer_id, tenant_id = new_id(), new_id()
         customer = Customer.objects.create(id=customer_id, name=name or f"Customer {customer_id}")
-        tenant = Tenant.objects.create(
-            id=tenant_id, customer=customer, name=tenant_name or f"Tenant {tenant_id}"
-        )
-        created = CustomerCreated(
+        seeded = SeedResult(customer=customer)
+        tenant_seed(customer, spec, seeded)
+        return CustomerCreated(
             customer=customer,
-            tenant=tenant,
+            tenant=seeded.tenants[0],
             api_key=ApiKey.objects.create(customer=customer, name="Chat Gateway"),
             legacy=LegacyCredential.objects.create(customer=customer),
         )
-        try:
-            tenant_populate(tenant, spec, TEMPLATE_PATH)
-        except SeedError as exc:
-            raise TemplateInvalid(str(exc)) from None
-        except (KeyError, TypeError, ValueError) as exc:
-            # A value of the wrong kind (`capacity: many`): name the document, not the code.
-            raise TemplateInvalid(f"{TEMPLATE_PATH}: {exc}") from None
-        return created
 
 
 def customer_delete(*, customer_id: str) -> None:

@@ -211,12 +211,12 @@ def test_a_customer_is_made_from_an_inline_template(admin: GatewayClient) -> Non
     ("seed", "message"),
     [
         ([], "seed must be an object with queues, agents and scripts."),
-        ({"queues": "100"}, "seed.queues must be a list."),
-        ({"agents": ["anna"]}, "seed.agents[0] must be an object."),
-        ({"queues": [{"id": "1"}, {"id": "1"}]}, "seed.queues[1].id: '1' is used twice."),
+        ({"queues": "100"}, "seed.queues: must be a list"),
+        ({"agents": ["anna"]}, "seed.agents[0]: must be a mapping"),
+        ({"queues": [{"id": "1"}, {"id": "1"}]}, "seed.queues[1].id: queue '1' is defined twice"),
         (
             {"agents": [{"id": "a", "capacity": "many"}]},
-            "seed.agents[0].capacity must be a whole number of chats, at least 1.",
+            "seed.agents[0].capacity: must be a whole number of at least 1",
         ),
         ({"agents": [{"name": "Anna"}]}, "seed.agents[0]: 'id' is required"),
         (

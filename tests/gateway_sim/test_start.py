@@ -56,6 +56,8 @@ def test_the_start_command_prints_each_customer_of_a_multi_customer_seed(tmp_pat
         "Chat Gateway Sandbox",
         "  Chat Gateway API:      http://127.0.0.1:8123/chat-gateway/v1",
         "  Desktop and console:   http://127.0.0.1:8123/",
+        f"  Control API admin key: {settings.SANDBOX_ADMIN_KEY}",
+        "  Control API docs:      http://127.0.0.1:8123/api/docs/sandbox-v1",
         "  Customer acme",
         "    API key (x-api-key):   acme-key",
         "    Tenant(s):             acme-eu, acme-us",
