@@ -47,6 +47,12 @@ class AlreadyExists(DomainError):
     code = "invalid_parameter"
 
 
+class ResourceInUse(DomainError):
+    """The resource cannot be deleted: something still refers to it (the message says what)."""
+
+    code = "resource_in_use"
+
+
 class AccessDenied(DomainError):
     """The caller's credentials, token or tenant do not allow the request."""
 

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from gateway_sim.domain_errors import DomainError, NotFound, OfferUnavailable
+from gateway_sim.domain_errors import DomainError, NotFound, OfferUnavailable, ResourceInUse
 from gateway_sim.wire import compact_json
 
 logger = logging.getLogger("gateway_sim.errors")
@@ -282,6 +282,7 @@ ERROR_TABLE: tuple[tuple[type[BaseException], Callable[[Any], Problem]], ...] = 
     (TenantForbidden, _tenant_forbidden),
     (NotFound, _not_found),
     (OfferUnavailable, _domain(409)),
+    (ResourceInUse, _domain(409)),
     (DomainError, _domain(400)),
     (drf.ValidationError, _validation),
     (drf.ParseError, _parse_error),

@@ -1,4 +1,6 @@
-"""Agents: creating one, their status, and closing a chat after its wrap-up."""
+"""Agents: creating, changing and deleting one, their status, and closing a chat after its wrap-up."""
+
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,6 +10,8 @@ from conversations.events import desk
 from conversations.models import (
     Agent,
     AgentStatus,
+    Interaction,
+    InteractionStatus,
     Offer,
     OfferStatus,
     Participant,
@@ -19,12 +23,19 @@ from conversations.services.queues import queue_resolve
 from conversations.services.routing import routing_dispatch
 from conversations.services.timers import timer_cancel
 from gateway_sim.db.retry import retry_on_conflict
-from gateway_sim.domain_errors import AlreadyExists, InvalidReference, InvalidTransition, NotFound
+from gateway_sim.domain_errors import (
+    AlreadyExists,
+    InvalidReference,
+    InvalidTransition,
+    NotFound,
+    ResourceInUse,
+)
 
 NAME_MAX = 256
 
 
 PUBLIC_ID_MAX = 64
+CAPACITY_MAX = 100
 
 
 def _free_public_id(tenant: Tenant, name: str) -> str:
@@ -39,6 +50,25 @@ def _free_public_id(tenant: Tenant, name: str) -> str:
     return candidate
 
 
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidReference("name is required.", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidReference(f"name must be at most {NAME_MAX} characters.", field="name")
+    return name
+
+
+def _checked_languages(languages: list[str]) -> list[str]:
+    return [lang.strip() for lang in languages if lang.strip()] or ["en"]
+
+
+def _checked_capacity(capacity: int) -> int:
+    if not 1 <= capacity <= CAPACITY_MAX:
+        raise InvalidReference(f"capacity must be between 1 and {CAPACITY_MAX}.", field="capacity")
+    return capacity
+
+
 def agent_create(
     *,
     tenant: Tenant,
@@ -47,19 +77,16 @@ def agent_create(
     public_id: str = "",
     languages: list[str] | None = None,
     status: AgentStatus = AgentStatus.OFFLINE,
+    capacity: int | None = None,
 ) -> Agent:
     """A new agent, member of the given queues. Available agents are offered waiting chats at once.
 
     Without `public_id` one is made from the name (`agent-anna-berg`, `agent-anna-berg-2` …).
     """
-    name = name.strip()
-    if not name:
-        raise InvalidReference("name is required.", field="name")
-    if len(name) > NAME_MAX:
-        raise InvalidReference(f"name must be at most {NAME_MAX} characters.", field="name")
+    name = _checked_name(name)
     public_id = public_id.strip()
-    if len(public_id) > PUBLIC_ID_MAX:
-        raise InvalidReference(f"id must be at most {PUBLIC_ID_MAX} characters.", field="id")
+    if len(public_id) > PUBLIC_ID_MAX or "/" in public_id:
+        raise InvalidReference(f"id must be at most {PUBLIC_ID_MAX} characters, without '/'.", field="id")
     if not queue_ids:
         raise InvalidReference("An agent needs at least one queue.", field="queues")
     with transaction.atomic():
@@ -72,9 +99,12 @@ def agent_create(
             tenant=tenant,
             public_id=public_id,
             name=name,
-            languages=[lang.strip() for lang in languages or ["en"] if lang.strip()] or ["en"],
+            languages=_checked_languages(languages or []),
             status=status,
         )
+        if capacity is not None:
+            agent.capacity = _checked_capacity(capacity)
+            agent.save(update_fields=["capacity"])
         for queue in queues:
             queue.agents.add(agent)
         desk.push_agent_new(agent)
@@ -83,25 +113,29 @@ def agent_create(
         return agent
 
 
+def _offers_withdraw(agent: Agent, *, moment: datetime, queue_pks: list[int] | None = None) -> None:
+    """Withdraw the agent's pending offers (of the given queues only, if named)."""
+    offers = Offer.objects.pending().filter(agent_id=agent.pk)
+    if queue_pks is not None:
+        offers = offers.filter(interaction__queue_id__in=queue_pks)
+    # Offers before the agent row: the lock order of offer_accept (offer, then agent).
+    for offer in offers.select_related("interaction__conversation", "interaction__queue", "agent"):
+        withdrawn = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+            status=OfferStatus.CANCELLED, decided_at=moment
+        )
+        if withdrawn:
+            offer.status = OfferStatus.CANCELLED
+            timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+            desk.push_offer(offer, "offer.withdrawn")
+
+
 @retry_on_conflict
 def agent_set_status(*, agent: Agent, status: AgentStatus) -> Agent:
     """Change an agent's status. Becoming available pulls waiting chats; leaving withdraws offers."""
     moment = timezone.now()
     with transaction.atomic():
         if status != AgentStatus.AVAILABLE:
-            # Offers before the agent row: the lock order of offer_accept (offer, then agent).
-            for offer in (
-                Offer.objects.pending()
-                .filter(agent_id=agent.pk)
-                .select_related("interaction__conversation", "interaction__queue", "agent")
-            ):
-                withdrawn = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
-                    status=OfferStatus.CANCELLED, decided_at=moment
-                )
-                if withdrawn:
-                    offer.status = OfferStatus.CANCELLED
-                    timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
-                    desk.push_offer(offer, "offer.withdrawn")
+            _offers_withdraw(agent, moment=moment)
         locked = Agent.objects.select_for_update().get(pk=agent.pk)
         previous = locked.status
         locked.status = status
@@ -113,6 +147,77 @@ def agent_set_status(*, agent: Agent, status: AgentStatus) -> Agent:
         desk.push_agent_status(locked)
         routing_dispatch(tenant_id=locked.tenant_id)
         return locked
+
+
+def agent_get(tenant: Tenant, agent_id: str) -> Agent:
+    """The agent a request's path names: unknown here (or another tenant's) is a 404."""
+    agent = Agent.objects.filter(tenant=tenant, public_id=agent_id.strip()).first()
+    if agent is None:
+        raise NotFound("Agent", agent_id)
+    return agent
+
+
+@retry_on_conflict
+def agent_update(
+    *,
+    agent: Agent,
+    name: str | None = None,
+    languages: list[str] | None = None,
+    capacity: int | None = None,
+    queue_ids: list[str] | None = None,
+    status: AgentStatus | None = None,
+) -> Agent:
+    """Change what is given. Leaving a queue withdraws that queue's offers to the agent; more
+    room (capacity, queues, availability) is offered waiting chats at once. Chats the agent
+    has stay theirs."""
+    moment = timezone.now()
+    with transaction.atomic():
+        if queue_ids is not None:
+            if not queue_ids:
+                raise InvalidReference("An agent needs at least one queue.", field="queueIds")
+            queues = [queue_resolve(agent.tenant_id, queue_id) for queue_id in queue_ids]
+            left = list(
+                agent.queues.exclude(pk__in=[queue.pk for queue in queues]).values_list("pk", flat=True)
+            )
+            _offers_withdraw(agent, moment=moment, queue_pks=left)
+            agent.queues.set(queues)
+        if status is not None and status != agent.status:
+            agent = agent_set_status(agent=agent, status=status)
+        locked = Agent.objects.select_for_update().get(pk=agent.pk)
+        fields = []
+        if name is not None:
+            locked.name = _checked_name(name)
+            fields.append("name")
+        if languages is not None:
+            locked.languages = _checked_languages(languages)
+            fields.append("languages")
+        if capacity is not None:
+            locked.capacity = _checked_capacity(capacity)
+            fields.append("capacity")
+        if fields:
+            locked.save(update_fields=fields)
+        routing_dispatch(tenant_id=locked.tenant_id)
+        return locked
+
+
+def agent_delete(*, agent: Agent) -> None:
+    """Delete an agent who handles no chat: they go offline first, so their offers go to others.
+
+    Chats they left keep their history (the participant rows lose the link to the agent).
+    """
+    with transaction.atomic():
+        agent_set_status(agent=agent, status=AgentStatus.OFFLINE)
+        chats = list(
+            Interaction.objects.filter(agent_id=agent.pk, status=InteractionStatus.WITH_AGENT)
+            .order_by("started_at")
+            .values_list("conversation_id", flat=True)
+        )
+        if chats:
+            raise ResourceInUse(
+                f"Agent {agent.public_id} is still handling {len(chats)} chat(s) ({', '.join(chats)}): "
+                "end or transfer them first."
+            )
+        Agent.objects.filter(pk=agent.pk).delete()
 
 
 def agent_chat_close(*, agent: Agent, conversation_id: str) -> Participant:

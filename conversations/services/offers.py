@@ -19,7 +19,7 @@ from conversations.models import (
 )
 from conversations.services.locking import conversation_lock
 from conversations.services.participants import participant_join
-from conversations.services.routing import routing_dispatch
+from conversations.services.routing import offer_create, routing_dispatch
 from conversations.services.timers import timer_cancel
 from gateway_sim.db.retry import retry_on_conflict
 from gateway_sim.domain_errors import NotFound, OfferUnavailable
@@ -167,3 +167,56 @@ def offer_expire(offer_id: str) -> None:
         offer.save(update_fields=["status", "decided_at"])
         desk.push_offer(offer, "offer.expired")
         routing_dispatch(tenant_id=offer.agent.tenant_id)
+
+
+def offer_pending_for(agent: Agent, *, conversation_id: str = "") -> Offer:
+    """The one offer the agent has pending (for `conversation_id`, if given).
+
+    None is `OfferUnavailable`, and so are several: the caller must then name one.
+    """
+    offers = (
+        Offer.objects.pending()
+        .filter(agent=agent)
+        .select_related("interaction__conversation", "interaction__queue", "agent")
+        .order_by("created_at")
+    )
+    if conversation_id:
+        offers = offers.filter(interaction__conversation_id=conversation_id.strip())
+    found = list(offers)
+    where = f" for conversation {conversation_id.strip()}" if conversation_id else ""
+    if not found:
+        raise OfferUnavailable(
+            f"Agent {agent.public_id} has no pending offer{where}.", code="no_pending_offer"
+        )
+    if len(found) > 1:
+        listed = ", ".join(
+            f"{offer.id} (conversation {offer.interaction.conversation_id})" for offer in found
+        )
+        raise OfferUnavailable(
+            f"Agent {agent.public_id} has {len(found)} pending offers; name one of them: {listed}.",
+            code="several_pending_offers",
+        )
+    return found[0]
+
+
+@retry_on_conflict
+def conversation_pick(*, agent: Agent, conversation_id: str) -> Conversation:
+    """The agent takes a chat waiting in one of their queues, offered to anyone or to no one yet.
+
+    A pending offer of the chat is accepted (as `offer_accept` lets any free member pick it);
+    a chat nobody was offered (every member busy or away when it arrived) is offered to the
+    agent and accepted in the same transaction, so no other agent sees the offer.
+    """
+    with transaction.atomic():
+        exists = Conversation.objects.filter(pk=conversation_id.strip(), tenant_id=agent.tenant_id).exists()
+        if not exists:
+            raise NotFound("Conversation", conversation_id)
+        conversation = conversation_lock(conversation_id.strip())
+        interaction = conversation.interactions.open().select_related("queue").first()
+        if interaction is None or interaction.status != InteractionStatus.QUEUED:
+            raise OfferUnavailable(f"Conversation {conversation.id} is not waiting in a queue.")
+        offer = Offer.objects.pending().filter(interaction=interaction).first()
+        if offer is None:
+            _check_can_pick(agent, interaction)
+            offer = offer_create(interaction=interaction, agent=agent, moment=timezone.now())
+        return offer_accept(offer_id=offer.id, agent=agent)
