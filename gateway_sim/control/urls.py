@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from gateway_sim.control import docs, events, tenants
+from gateway_sim.control import agent_actions, agents, docs, events, queues, tenants
 
 ID = r"[^/]+"
 
@@ -22,6 +22,39 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     re_path(_control("tenant"), tenants.TenantView.as_view(), name="control-tenant"),
     re_path(_control("tenant/reset"), tenants.TenantResetView.as_view(), name="control-tenant-reset"),
+    re_path(_control("queues"), queues.QueueListView.as_view(), name="control-queues"),
+    re_path(_control(rf"queues/(?P<queue_id>{ID})"), queues.QueueDetailView.as_view(), name="control-queue"),
+    re_path(_control("agents"), agents.AgentListView.as_view(), name="control-agents"),
+    re_path(_control(rf"agents/(?P<agent_id>{ID})"), agents.AgentDetailView.as_view(), name="control-agent"),
+    re_path(
+        _control(rf"agents/(?P<agent_id>{ID})/status"),
+        agents.AgentStatusView.as_view(),
+        name="control-agent-status",
+    ),
+    re_path(
+        _control(rf"agents/(?P<agent_id>{ID})/offers"),
+        agents.AgentOffersView.as_view(),
+        name="control-agent-offers",
+    ),
+    re_path(
+        _control(rf"agents/(?P<agent_id>{ID})/chats"),
+        agents.AgentChatsView.as_view(),
+        name="control-agent-chats",
+    ),
+    *(
+        re_path(
+            _control(rf"agents/(?P<agent_id>{ID})/{action}"), view.as_view(), name=f"control-agent-{action}"
+        )
+        for action, view in [
+            ("accept", agent_actions.AgentAcceptView),
+            ("reject", agent_actions.AgentRejectView),
+            ("messages", agent_actions.AgentMessageView),
+            ("typing", agent_actions.AgentTypingView),
+            ("transfer", agent_actions.AgentTransferView),
+            ("end", agent_actions.AgentEndView),
+            ("close", agent_actions.AgentCloseView),
+        ]
+    ),
     # The schema generated from these views, and a page to try it.
     re_path(r"^api/sandbox-v1\.oas\.json$", docs.ControlSchemaView.as_view(), name="control-schema"),
     re_path(r"^api/docs/sandbox-v1/?$", docs.control_docs, name="control-docs"),
