@@ -1,7 +1,5 @@
 """Agents: creating, changing and deleting one, their status, and closing a chat after its wrap-up."""
 
-from datetime import datetime
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -12,16 +10,12 @@ from conversations.models import (
     AgentStatus,
     Interaction,
     InteractionStatus,
-    Offer,
-    OfferStatus,
     Participant,
     ParticipantType,
     Tenant,
-    TimerKind,
 )
 from conversations.services.queues import queue_resolve
-from conversations.services.routing import routing_dispatch
-from conversations.services.timers import timer_cancel
+from conversations.services.routing import agent_offers_withdraw, routing_dispatch
 from gateway_sim.db.retry import retry_on_conflict
 from gateway_sim.domain_errors import (
     AlreadyExists,
@@ -113,29 +107,13 @@ def agent_create(
         return agent
 
 
-def _offers_withdraw(agent: Agent, *, moment: datetime, queue_pks: list[int] | None = None) -> None:
-    """Withdraw the agent's pending offers (of the given queues only, if named)."""
-    offers = Offer.objects.pending().filter(agent_id=agent.pk)
-    if queue_pks is not None:
-        offers = offers.filter(interaction__queue_id__in=queue_pks)
-    # Offers before the agent row: the lock order of offer_accept (offer, then agent).
-    for offer in offers.select_related("interaction__conversation", "interaction__queue", "agent"):
-        withdrawn = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
-            status=OfferStatus.CANCELLED, decided_at=moment
-        )
-        if withdrawn:
-            offer.status = OfferStatus.CANCELLED
-            timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
-            desk.push_offer(offer, "offer.withdrawn")
-
-
 @retry_on_conflict
 def agent_set_status(*, agent: Agent, status: AgentStatus) -> Agent:
     """Change an agent's status. Becoming available pulls waiting chats; leaving withdraws offers."""
     moment = timezone.now()
     with transaction.atomic():
         if status != AgentStatus.AVAILABLE:
-            _offers_withdraw(agent, moment=moment)
+            agent_offers_withdraw(agent, moment=moment)
         locked = Agent.objects.select_for_update().get(pk=agent.pk)
         previous = locked.status
         locked.status = status
@@ -179,7 +157,7 @@ def agent_update(
             left = list(
                 agent.queues.exclude(pk__in=[queue.pk for queue in queues]).values_list("pk", flat=True)
             )
-            _offers_withdraw(agent, moment=moment, queue_pks=left)
+            agent_offers_withdraw(agent, moment=moment, queue_pks=left)
             agent.queues.set(queues)
         if status is not None and status != agent.status:
             agent = agent_set_status(agent=agent, status=status)

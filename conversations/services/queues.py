@@ -1,9 +1,10 @@
 """Queues as services name them (by their public id within a tenant), and their upkeep."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from conversations.models import Agent, Channel, Interaction, Queue, Script, Tenant
-from conversations.services.routing import routing_dispatch
+from conversations.services.routing import agent_offers_withdraw, routing_dispatch
 from gateway_sim.domain_errors import AlreadyExists, InvalidReference, NotFound, ResourceInUse
 
 NAME_MAX = 256
@@ -79,14 +80,18 @@ def queue_create(
 def queue_update(*, queue: Queue, name: str | None = None, agent_ids: list[str] | None = None) -> Queue:
     """Rename the queue and/or replace its members; new members are offered its waiting chats.
 
-    An agent leaving the queue keeps the chats and offers they already have.
+    An agent leaving the queue keeps their chats; their pending offers from it are withdrawn.
     """
+    moment = timezone.now()
     with transaction.atomic():
         if name is not None:
             queue.name = _checked_name(name)
             queue.save(update_fields=["name"])
         if agent_ids is not None:
-            queue.agents.set(_members(queue.tenant, agent_ids))
+            members = _members(queue.tenant, agent_ids)
+            for agent in queue.agents.exclude(pk__in=[member.pk for member in members]):
+                agent_offers_withdraw(agent, moment=moment, queue_pks=[queue.pk])
+            queue.agents.set(members)
             routing_dispatch(tenant_id=queue.tenant_id)
         return queue
 

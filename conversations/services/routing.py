@@ -61,6 +61,22 @@ def offers_withdraw(interaction: Interaction, *, moment: datetime) -> None:
         desk.push_offer(offer, "offer.withdrawn")
 
 
+def agent_offers_withdraw(agent: Agent, *, moment: datetime, queue_pks: list[int] | None = None) -> None:
+    """Withdraw the agent's pending offers (of the given queues only, if named)."""
+    offers = Offer.objects.pending().filter(agent_id=agent.pk)
+    if queue_pks is not None:
+        offers = offers.filter(interaction__queue_id__in=queue_pks)
+    # Offers before the agent row: the lock order of offer_accept (offer, then agent).
+    for offer in offers.select_related("interaction__conversation", "interaction__queue", "agent"):
+        withdrawn = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+            status=OfferStatus.CANCELLED, decided_at=moment
+        )
+        if withdrawn:
+            offer.status = OfferStatus.CANCELLED
+            timer_cancel(kind=TimerKind.OFFER_TIMEOUT, ref=offer.id)
+            desk.push_offer(offer, "offer.withdrawn")
+
+
 def agent_load(agent: Agent) -> int:
     chats = Interaction.objects.filter(agent=agent, status=InteractionStatus.WITH_AGENT).count()
     return chats + Offer.objects.pending().filter(agent=agent).count()

@@ -7,7 +7,7 @@ import time_machine
 from pytest_django import DjangoAssertNumQueries
 
 from conversations.events.cursor import events_sequence
-from conversations.models import AgentStatus, Offer, Queue
+from conversations.models import AgentStatus, Offer, OfferStatus, Queue
 from conversations.services.lifecycle import conversation_create
 from tests.api.conftest import GatewayClient, problem
 from tests.factories import ScriptFactory, World, world_create
@@ -103,7 +103,7 @@ def test_it_reads_a_queue_by_its_public_id_in_the_tenant_only(world: World, cont
     assert problem(missing)["detail"] == "Entity of type Queue with id nope was not found."
 
 
-def test_new_members_are_offered_the_queues_waiting_chats_at_once(
+def test_new_members_are_offered_its_waiting_chats_and_members_removed_lose_them(
     world: World, control: GatewayClient
 ) -> None:
     conversation = conversation_create(tenant=world.tenant, channel_id=world.channel.id, user={"name": "Ada"})
@@ -116,6 +116,9 @@ def test_new_members_are_offered_the_queues_waiting_chats_at_once(
     offer = Offer.objects.pending().get()
     assert (offer.agent_id, offer.interaction.conversation_id) == (anna.pk, conversation.id)
     assert _body(control.patch(f"{URL}/{world.sales.public_id}", {"agentIds": []}))["agentIds"] == []
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.CANCELLED
+    assert not Offer.objects.pending().exists()
 
 
 def test_it_deletes_a_queue_nothing_routes_to(world: World, control: GatewayClient) -> None:
