@@ -1,3 +1,4 @@
+from conversations.models.autopilot import Autopilot
 from conversations.models.conversation import (
     ApiFlavour,
     AssignmentType,
@@ -26,6 +27,7 @@ __all__ = [
     "ApiKey",
     "AssignmentType",
     "Attachment",
+    "Autopilot",
     "Card",
     "Channel",
     "Conversation",

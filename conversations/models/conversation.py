@@ -313,6 +313,9 @@ class TimerKind(models.TextChoices):
     OFFER_TIMEOUT = "offer_timeout"
     POST_AGENT_MAX_TOTAL = "paa_max_total"
     POST_AGENT_USER_TIMEOUT = "paa_user_timeout"
+    AUTOPILOT_ACCEPT = "autopilot_accept"
+    AUTOPILOT_REJECT = "autopilot_reject"
+    AUTOPILOT_REPLY = "autopilot_reply"
 
 
 class Timer(models.Model):

@@ -12,6 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Timer, TimerKind
+from conversations.services.autopilot_play import (
+    autopilot_offer_accept,
+    autopilot_offer_reject,
+    autopilot_reply,
+)
 from conversations.services.lifecycle import post_agent_max_total_elapsed, post_agent_user_silent
 from conversations.services.offers import offer_expire
 from conversations.services.timers import clock_wakeup
@@ -24,6 +29,9 @@ TIMER_HANDLERS: dict[str, Callable[[str], None]] = {
     TimerKind.OFFER_TIMEOUT: offer_expire,
     TimerKind.POST_AGENT_MAX_TOTAL: post_agent_max_total_elapsed,
     TimerKind.POST_AGENT_USER_TIMEOUT: post_agent_user_silent,
+    TimerKind.AUTOPILOT_ACCEPT: autopilot_offer_accept,
+    TimerKind.AUTOPILOT_REJECT: autopilot_offer_reject,
+    TimerKind.AUTOPILOT_REPLY: autopilot_reply,
 }
 
 

@@ -15,6 +15,7 @@ from conversations.models import (
     Message,
     ParticipantType,
 )
+from conversations.services.autopilot import autopilot_user_message
 from conversations.services.interactions import agent_handling_required
 from conversations.services.lifecycle import conversation_reopen
 from conversations.services.locking import conversation_lock
@@ -79,6 +80,8 @@ def message_post(
                 conversation_reopen(conversation, moment=moment)
             elif conversation.assignment_type == AssignmentType.SCRIPT:
                 script_handle_choice(conversation, text, moment=moment)
+            elif conversation.agent_id is not None:
+                autopilot_user_message(conversation=conversation, message=stored.message)
         else:
             post_agent_user_timer_restart(conversation, moment=moment)
         return stored.message

@@ -21,6 +21,7 @@ from conversations.models import (
     Queue,
     TimerKind,
 )
+from conversations.services.autopilot import autopilot_offer_made
 from conversations.services.timers import timer_cancel, timer_schedule
 
 
@@ -183,4 +184,5 @@ def offer_create(*, interaction: Interaction, agent: Agent, moment: datetime) ->
         tenant_id=agent.tenant_id, kind=TimerKind.OFFER_TIMEOUT, ref=offer.id, due_at=offer.expires_at
     )
     desk.push_offer(offer, "offer.new")
+    autopilot_offer_made(offer=offer)
     return offer
