@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from gateway_sim.control import agent_actions, agents, docs, events, queues, tenants
+from gateway_sim.control import agent_actions, agents, autopilot, docs, events, queues, tenants
 
 ID = r"[^/]+"
 
@@ -54,6 +54,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
             ("end", agent_actions.AgentEndView),
             ("close", agent_actions.AgentCloseView),
         ]
+    re_path(
+        _control(rf"queues/(?P<queue_id>{ID})/autopilot"),
+        autopilot.QueueAutopilotView.as_view(),
+        name="control-queue-autopilot",
+    ),
+    re_path(
+        _control(rf"agents/(?P<agent_id>{ID})/autopilot"),
+        autopilot.AgentAutopilotView.as_view(),
+        name="control-agent-autopilot",
     ),
     # The schema generated from these views, and a page to try it.
     re_path(r"^api/sandbox-v1\.oas\.json$", docs.ControlSchemaView.as_view(), name="control-schema"),
