@@ -16,6 +16,7 @@ from conversations.desk.forms import AgentCreateForm, AttachmentUploadForm
 from conversations.models import AgentStatus, Tenant
 from conversations.services.agents import agent_create
 from conversations.services.attachments import agent_attachment_create
+from conversations.services.autopilot import agent_on_autopilot
 from gateway_sim.domain_errors import AccessDenied, DomainError, InvalidReference, NotFound
 
 # The desk renders text from integrations and users; this policy keeps any markup that
@@ -103,7 +104,8 @@ def desk_page(request: HttpRequest, tenant_id: str, agent_id: str) -> HttpRespon
         "maxUploadBytes": settings.SANDBOX_MAX_ATTACHMENT_BYTES,
         "csrfToken": get_token(request),
     }
-    response = render(request, "desk/agent.html", {"agent": agent, "config": config})
+    context = {"agent": agent, "config": config, "on_autopilot": agent_on_autopilot(agent)}
+    response = render(request, "desk/agent.html", context)
     response["Content-Security-Policy"] = DESK_CSP
     return response
 

@@ -230,3 +230,12 @@ def autopilot_user_message(*, conversation: Conversation, message: Message) -> N
         ref=f"{message.id}:{agent.pk}",
         due_at=message.created_at + config.reply_delay(index),
     )
+
+
+def agent_on_autopilot(agent: Agent) -> bool:
+    """Whether an autopilot drives `agent` on any of its queues (for the desk's badge)."""
+    override = Autopilot.objects.filter(agent=agent).values_list("config", flat=True).first()
+    if override is not None:
+        return bool(override.get("enabled", True))
+    queued = Autopilot.objects.filter(queue__agents=agent).values_list("config", flat=True)
+    return any(config.get("enabled", True) for config in queued)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+from django.test import Client
 from django.utils import timezone
 
 from conversations.models import (
@@ -281,3 +282,15 @@ def test_the_same_seed_draws_the_same_delays_and_lines() -> None:
 
     assert draws(7) == draws(7)
     assert draws(7) != draws(8)
+
+
+def test_the_desk_marks_an_agent_on_autopilot_until_its_override_switches_it_off(world: World) -> None:
+    agent = world.agent(public_id="agent-anna")
+    page = f"/desk/{world.tenant.id}/agent-anna/"
+    assert 'data-testid="autopilot"' not in Client().get(page).content.decode()
+
+    autopilot_set(tenant=world.tenant, queue=world.sales, document=document())
+    assert 'data-testid="autopilot"' in Client().get(page).content.decode()
+
+    autopilot_set(tenant=world.tenant, agent=agent, document={"enabled": False})
+    assert 'data-testid="autopilot"' not in Client().get(page).content.decode()
