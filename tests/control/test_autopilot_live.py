@@ -58,6 +58,12 @@ class Integration:
         conversation_id: str = response.json()["conversationId"]
         return conversation_id
 
+    def start_with_agent(self) -> str:
+        """A new conversation, once an agent has joined it (autopilots answer only then)."""
+        conversation_id = self.start()
+        self.wait(conversation_id, has("MEMBERS_CHANGED", change="joined"))
+        return conversation_id
+
     def say(self, conversation_id: str, text: str) -> None:
         response = self.http.post(
             f"{self.sandbox.url}/chat-gateway/v1/conversations/{conversation_id}/messages",
@@ -138,7 +144,7 @@ def test_an_agent_accepts_no_earlier_than_after_ms(integration: Integration) -> 
 def test_echo_answers_each_message_with_its_text(integration: Integration) -> None:
     integration.world.agent()
     integration.autopilot({"reply": {"mode": "echo", "typing": True}})
-    conversation_id = integration.start()
+    conversation_id = integration.start_with_agent()
 
     integration.say(conversation_id, "Where is my parcel?")
 
@@ -155,7 +161,7 @@ def test_lines_with_a_seed_are_drawn_the_same_way_every_time(integration: Integr
     integration.world.agent()
     lines = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
     integration.autopilot({"reply": {"mode": "lines", "order": "random", "lines": lines}, "seed": 7})
-    conversation_id = integration.start()
+    conversation_id = integration.start_with_agent()
 
     for count, text in enumerate(["one", "two", "three", "four"], start=1):
         integration.say(conversation_id, text)
@@ -168,7 +174,7 @@ def test_rules_answer_what_matches(integration: Integration) -> None:
     integration.world.agent()
     rules = [{"match": "(?i)refund", "text": "Refunds take 3 days."}]
     integration.autopilot({"reply": {"mode": "rules", "rules": rules, "lines": ["Tell me more."]}})
-    conversation_id = integration.start()
+    conversation_id = integration.start_with_agent()
 
     integration.say(conversation_id, "I want a REFUND")
     integration.wait_for_replies(conversation_id, 1)
@@ -187,7 +193,7 @@ def test_it_transfers_after_k_replies_to_the_next_queues_agent(integration: Inte
     integration.autopilot(
         {"reply": {"mode": "lines", "lines": ["Support here."]}}, queue=world.support.public_id
     )
-    conversation_id = integration.start()
+    conversation_id = integration.start_with_agent()
     integration.say(conversation_id, "one")
     integration.wait_for_replies(conversation_id, 1)
 
@@ -205,7 +211,7 @@ def test_it_transfers_after_k_replies_to_the_next_queues_agent(integration: Inte
 def test_it_ends_the_chat_after_m_replies(integration: Integration) -> None:
     integration.world.agent()
     integration.autopilot({"reply": {"mode": "echo"}, "endAfterMessages": 2})
-    conversation_id = integration.start()
+    conversation_id = integration.start_with_agent()
     integration.say(conversation_id, "one")
     integration.wait_for_replies(conversation_id, 1)
 
@@ -268,9 +274,8 @@ def _seeded_run(sandbox: LiveSandbox, receiver: Receiver) -> list[tuple[str, str
             "seed": 42,
         }
     )
-    conversation_id = integration.start()
+    conversation_id = integration.start_with_agent()
     for count, text in enumerate(["hi", "order 17", "still there?", "bye"], start=1):
-        integration.wait(conversation_id, has("MEMBERS_CHANGED"))
         integration.say(conversation_id, text)
         integration.wait_for_replies(conversation_id, count)
     return transcript(integration.wait(conversation_id, has("CONVERSATION_UPDATE", state="idle")))
@@ -296,8 +301,7 @@ def test_with_no_delays_a_reply_is_committed_within_milliseconds(integration: In
     is committed (seen by the control API's wait, which answers on commit)."""
     integration.world.agent()
     integration.autopilot({"reply": {"mode": "echo"}})
-    conversation_id = integration.start()
-    integration.wait(conversation_id, has("MEMBERS_CHANGED"))
+    conversation_id = integration.start_with_agent()
     url = integration.sandbox.url
     cursor = int(integration.http.get(f"{url}/sandbox/v1/events").headers["X-Sandbox-Cursor"])
     took = []
