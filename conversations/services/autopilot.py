@@ -38,6 +38,9 @@ from conversations.services.activity import agent_typing
 from conversations.services.timers import timer_schedule
 from gateway_sim.domain_errors import NotFound
 
+# The last part of a reply timer's ref when the agent was shown typing (else "quiet").
+TYPING_SHOWN = "typing"
+
 # Without a seed, draws are not meant to repeat; nothing here is a secret.
 _UNSEEDED = random.Random()  # noqa: S311
 
@@ -227,7 +230,7 @@ def autopilot_user_message(*, conversation: Conversation, message: Message) -> N
     timer_schedule(
         tenant_id=conversation.tenant_id,
         kind=TimerKind.AUTOPILOT_REPLY,
-        ref=f"{message.id}:{agent.pk}",
+        ref=f"{message.id}:{agent.pk}:{TYPING_SHOWN if config.typing else 'quiet'}",
         due_at=message.created_at + config.reply_delay(index),
     )
 

@@ -17,6 +17,7 @@ from conversations.models import (
 from conversations.services.activity import agent_typing
 from conversations.services.agents import agent_chat_close
 from conversations.services.autopilot import (
+    TYPING_SHOWN,
     AutopilotConfig,
     autopilot_effective,
     autopilot_joined_at,
@@ -50,12 +51,14 @@ def autopilot_offer_reject(offer_id: str) -> None:
 
 
 def autopilot_reply(ref: str) -> None:
-    """Answer the user message `ref` names (`<message id>:<agent pk>`), then transfer or
-    end the chat when this was the agent's K-th or M-th reply since it took the chat.
+    """Answer the user message `ref` names (`<message id>:<agent pk>:<typing shown>`), then
+    transfer or end the chat when this was the agent's K-th or M-th reply since it took it.
 
-    When one reply reaches both counts, the chat ends.
+    When one reply reaches both counts, the chat ends. Typing shown when the reply was
+    scheduled is stopped even when autopilot was switched off meanwhile, so the user is not
+    left watching an agent type forever.
     """
-    message_id, _, agent_pk = ref.partition(":")
+    message_id, agent_pk, shown = ref.split(":")
     message = Message.objects.select_related("conversation", "interaction").filter(pk=message_id).first()
     agent = Agent.objects.filter(pk=int(agent_pk)).first()
     if message is None or agent is None or message.interaction is None:
@@ -65,14 +68,14 @@ def autopilot_reply(ref: str) -> None:
     interaction.refresh_from_db()
     if interaction.status != InteractionStatus.WITH_AGENT or interaction.agent_id != agent.pk:
         return
+    if shown == TYPING_SHOWN:
+        agent_typing(conversation=conversation, agent=agent, typing=False)
     config = autopilot_effective(agent=agent, queue_id=interaction.queue_id)
     joined_at = autopilot_joined_at(interaction, agent)
     if config is None or joined_at is None:
         return
     replied = messages_since(interaction, joined_at, author_type=ParticipantType.AGENT)
     text = config.reply_text(message.text, reply_index=replied)
-    if config.typing:
-        agent_typing(conversation=conversation, agent=agent, typing=False)
     if text is None:
         return
     agent_message_send(conversation=conversation, agent=agent, text=text)

@@ -294,3 +294,18 @@ def test_the_desk_marks_an_agent_on_autopilot_until_its_override_switches_it_off
 
     autopilot_set(tenant=world.tenant, agent=agent, document={"enabled": False})
     assert 'data-testid="autopilot"' not in Client().get(page).content.decode()
+
+
+def test_typing_shown_is_stopped_when_a_person_took_over_before_the_reply(world: World) -> None:
+    conversation, agent = accepted_chat(world, reply={"mode": "echo", "typing": True})
+    message_post(conversation=conversation, author_type=ParticipantType.USER, text="hi")
+    before = Event.objects.filter(conversation=conversation).count()
+
+    autopilot_set(tenant=world.tenant, agent=agent, document={"enabled": False})
+    timers_fire_due(now=soon())
+
+    assert agent_texts(conversation) == []
+    typing = Event.objects.filter(conversation=conversation, sequence__gt=before).values_list(
+        "payload", flat=True
+    )
+    assert [payload["data"]["value"]["users"] for payload in typing] == [[]]
