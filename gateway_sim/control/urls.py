@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from gateway_sim.control import agent_actions, agents, autopilot, docs, events, queues, tenants
+from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, queues, tenants
 
 ID = r"[^/]+"
 
@@ -63,6 +63,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         _control(rf"agents/(?P<agent_id>{ID})/autopilot"),
         autopilot.AgentAutopilotView.as_view(),
         name="control-agent-autopilot",
+    re_path(_control("deliveries"), deliveries.DeliveryListView.as_view(), name="control-deliveries"),
+    re_path(
+        _control("deliveries/retry-now"),
+        deliveries.DeliveryRetryNowView.as_view(),
+        name="control-deliveries-retry-now",
+    ),
+    re_path(
+        _control(f"deliveries/(?P<delivery_id>{ID})"),
+        deliveries.DeliveryDetailView.as_view(),
+        name="control-delivery",
+    ),
+    re_path(
+        _control(f"deliveries/(?P<delivery_id>{ID})/resend"),
+        deliveries.DeliveryResendView.as_view(),
+        name="control-delivery-resend",
     ),
     # The schema generated from these views, and a page to try it.
     re_path(r"^api/sandbox-v1\.oas\.json$", docs.ControlSchemaView.as_view(), name="control-schema"),
