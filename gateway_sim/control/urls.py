@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, queues, tenants
+from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, queues, tenants, webhooks
 
 ID = r"[^/]+"
 
@@ -78,6 +78,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         _control(f"deliveries/(?P<delivery_id>{ID})/resend"),
         deliveries.DeliveryResendView.as_view(),
         name="control-delivery-resend",
+    ),
+    re_path(_control("webhooks"), webhooks.WebhookListView.as_view(), name="control-webhooks"),
+    re_path(
+        _control(f"webhooks/(?P<webhook_id>{ID})"),
+        webhooks.WebhookDetailView.as_view(),
+        name="control-webhook",
     ),
     # The schema generated from these views, and a page to try it.
     re_path(r"^api/sandbox-v1\.oas\.json$", docs.ControlSchemaView.as_view(), name="control-schema"),
