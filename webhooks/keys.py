@@ -77,3 +77,9 @@ def signing_key_public(kid: str) -> dict[str, str] | None:
         return None
     with _lock:
         return signing.public_jwk(_signer_of(key))
+
+
+def signing_keys_published() -> list[SigningKey]:
+    """Every key whose JWK is served, newest first; the first live one signs (created if none)."""
+    signing_key_current()
+    return list(SigningKey.objects.order_by("-created_at", "-kid"))

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, queues, tenants, webhooks
+from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, keys, queues, tenants, webhooks
 
 ID = r"[^/]+"
 
@@ -85,6 +85,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         webhooks.WebhookDetailView.as_view(),
         name="control-webhook",
     ),
+    re_path(_control("keys"), keys.KeyListView.as_view(), name="control-keys"),
+    re_path(_control("keys/rotate"), keys.KeyRotateView.as_view(), name="control-keys-rotate"),
     # The schema generated from these views, and a page to try it.
     re_path(r"^api/sandbox-v1\.oas\.json$", docs.ControlSchemaView.as_view(), name="control-schema"),
     re_path(r"^api/docs/sandbox-v1/?$", docs.control_docs, name="control-docs"),
