@@ -6,7 +6,7 @@ Any number of processes may run the clock: a timer is claimed with a conditional
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,33 +43,52 @@ def timer_next_due() -> datetime | None:
 def timers_fire_due(*, now: datetime | None = None, limit: int = 100) -> int:
     """Fire every timer due at `now`. Returns how many this process fired."""
     now = now or timezone.now()
-    fired = 0
     due = list(
         Timer.objects.filter(fired_at__isnull=True, due_at__lte=now)
         .order_by("due_at", "id")
         .values_list("id", "kind", "ref")[:limit]
     )
-    for timer_id, kind, ref in due:
-        with transaction.atomic():
-            claimed = Timer.objects.filter(pk=timer_id, fired_at__isnull=True).update(fired_at=now)
-            if not claimed:
-                continue  # another process fired it
-            handler = TIMER_HANDLERS.get(kind)
-            if handler is None:
-                logger.error("no handler for timer kind %s", kind)
-                continue
-            try:
-                with transaction.atomic():
-                    handler(ref)
-            except DomainError as exc:
-                # The thing the timer was for is gone or moved on; the timer is spent.
-                logger.info("timer %s %s skipped: %s", kind, ref, exc.message)
-            except Exception:
-                # Spent too: retrying a timer that fails would fail again, and would hold
-                # back every timer due after it.
-                logger.exception("timer %s %s failed", kind, ref)
-        fired += 1
-    return fired
+    return sum(_timer_fire(timer_id, kind, ref, now=now) for timer_id, kind, ref in due)
+
+
+def timers_fire_now(*, tenant_id: str, within: timedelta) -> list[Timer]:
+    """Fire now the tenant's pending timers due within `within` (a test's fast-forward).
+
+    Timers scheduled by what fires (a re-offer's own timeout) wait for the clock or a
+    later call, so a chain of re-offers never loops here. Returns the timers this call
+    fired, in due order; one the clock claimed meanwhile is left out.
+    """
+    now = timezone.now()
+    due = list(
+        Timer.objects.filter(tenant_id=tenant_id, fired_at__isnull=True, due_at__lte=now + within)
+        .order_by("due_at", "id")
+        .values_list("id", "kind", "ref")
+    )
+    fired = [timer_id for timer_id, kind, ref in due if _timer_fire(timer_id, kind, ref, now=now)]
+    return list(Timer.objects.filter(pk__in=fired).order_by("due_at", "id"))
+
+
+def _timer_fire(timer_id: int, kind: str, ref: str, *, now: datetime) -> bool:
+    """Claim one timer and run its handler; False when another process claimed it first."""
+    with transaction.atomic():
+        claimed = Timer.objects.filter(pk=timer_id, fired_at__isnull=True).update(fired_at=now)
+        if not claimed:
+            return False  # another process fired it
+        handler = TIMER_HANDLERS.get(kind)
+        if handler is None:
+            logger.error("no handler for timer kind %s", kind)
+            return True
+        try:
+            with transaction.atomic():
+                handler(ref)
+        except DomainError as exc:
+            # The thing the timer was for is gone or moved on; the timer is spent.
+            logger.info("timer %s %s skipped: %s", kind, ref, exc.message)
+        except Exception:
+            # Spent too: retrying a timer that fails would fail again, and would hold
+            # back every timer due after it.
+            logger.exception("timer %s %s failed", kind, ref)
+    return True
 
 
 def run_clock(stop: threading.Event, *, max_sleep: float = 5.0) -> None:

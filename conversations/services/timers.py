@@ -26,3 +26,8 @@ def timer_cancel(*, kind: TimerKind, ref: str) -> None:
 
 def minutes(value: int) -> timedelta:
     return timedelta(minutes=value)
+
+
+def timers_pending(*, tenant_id: str) -> list[Timer]:
+    """The tenant's timers not yet fired, soonest first."""
+    return list(Timer.objects.filter(tenant_id=tenant_id, fired_at__isnull=True).order_by("due_at", "id"))
