@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, keys, queues, tenants, timers, webhooks
+from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, keys, queues, tenants, timers, transcripts, webhooks
 
 ID = r"[^/]+"
 
@@ -89,6 +89,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(_control("keys/rotate"), keys.KeyRotateView.as_view(), name="control-keys-rotate"),
     re_path(_control("timers"), timers.TimerListView.as_view(), name="control-timers"),
     re_path(_control("timers/fire"), timers.TimerFireView.as_view(), name="control-timers-fire"),
+    re_path(
+        _control("conversations"), transcripts.ConversationListView.as_view(), name="control-conversations"
+    ),
+    re_path(
+        _control(f"conversations/(?P<conversation_id>{ID})/transcript"),
+        transcripts.TranscriptView.as_view(),
+        name="control-conversation-transcript",
+    ),
     # The schema generated from these views, and a page to try it.
     re_path(r"^api/sandbox-v1\.oas\.json$", docs.ControlSchemaView.as_view(), name="control-schema"),
     re_path(r"^api/docs/sandbox-v1/?$", docs.control_docs, name="control-docs"),

@@ -233,3 +233,28 @@ def test_retry_now_makes_the_tenants_pending_retries_due(
     again = claim_due().deliveries
     assert {d.event.tenant_id for d in again} == {hooked.tenant.id}
     assert len(again) == 3
+
+
+def test_the_schema_documents_the_delivery_webhook_key_timer_and_transcript_operations(world: World) -> None:
+    schema = json.loads(GatewayClient(None).get("/api/sandbox-v1.oas.json").content)
+
+    operations = {
+        operation["operationId"]
+        for path in schema["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    assert {
+        "deliveries_list",
+        "deliveries_get",
+        "deliveries_resend",
+        "deliveries_retry_now",
+        "webhooks_list",
+        "webhooks_set_echo",
+        "keys_list",
+        "keys_rotate",
+        "timers_list",
+        "timers_fire",
+        "conversations_list",
+        "conversations_transcript",
+    } <= operations
