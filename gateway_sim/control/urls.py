@@ -2,7 +2,20 @@
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from gateway_sim.control import agent_actions, agents, autopilot, deliveries, docs, events, keys, queues, tenants, timers, transcripts, webhooks
+from gateway_sim.control import (
+    agent_actions,
+    agents,
+    autopilot,
+    deliveries,
+    docs,
+    events,
+    keys,
+    queues,
+    tenants,
+    timers,
+    transcripts,
+    webhooks,
+)
 
 ID = r"[^/]+"
 
@@ -54,6 +67,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
             ("end", agent_actions.AgentEndView),
             ("close", agent_actions.AgentCloseView),
         ]
+    ),
     re_path(
         _control(rf"queues/(?P<queue_id>{ID})/autopilot"),
         autopilot.QueueAutopilotView.as_view(),
@@ -63,6 +77,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         _control(rf"agents/(?P<agent_id>{ID})/autopilot"),
         autopilot.AgentAutopilotView.as_view(),
         name="control-agent-autopilot",
+    ),
     re_path(_control("deliveries"), deliveries.DeliveryListView.as_view(), name="control-deliveries"),
     re_path(
         _control("deliveries/retry-now"),
