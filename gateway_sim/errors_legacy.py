@@ -258,8 +258,16 @@ def _drf(exc: drf.APIException, context: dict[str, Any], style: ErrorStyle) -> R
     return _problem(exc.status_code, message_errors(title, [str(exc.detail)]), headers)
 
 
-# Titles of the service's generic body, by status, for problems from the shared table.
-_TITLES = {403: "Access is denied.", 404: "Resource not found.", 405: "Method Not Allowed"}
+# Titles of the service's generic body, by status, for problems from the shared table and
+# for the HTTP server's refusals (gateway_sim.http_limits).
+_TITLES = {
+    403: "Access is denied.",
+    404: "Resource not found.",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+}
 
 
 def _problem_body(problem: Problem, style: ErrorStyle) -> dict[str, Any]:
@@ -282,6 +290,15 @@ def django_error(path: str, problem: Problem) -> HttpResponse:
     style = ErrorStyle.OAUTH if path.lstrip("/").split("/", 1)[0] == "oauth" else ErrorStyle.CONSTRAINT
     body = compact_json(_problem_body(problem, style))
     return HttpResponse(body, status=problem.status, content_type=PROBLEM_JSON, headers=problem.headers)
+
+
+def server_refusal_body(path: str, problem: Problem) -> dict[str, Any]:
+    """The v2 body of a request the HTTP server refuses before any view sees it (too large, not
+    parseable; gateway_sim.http_limits): Apigee's `{ErrorCode, Error}` in front of the token
+    endpoint, the service's body elsewhere."""
+    if path.startswith("/oauth/"):
+        return oauth_error("invalid_request", problem.message)
+    return _problem_body(problem, ErrorStyle.CONSTRAINT)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

@@ -6,7 +6,6 @@ as 8x8 documents them, whatever the file (see `conversations.attachment_files`).
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from rest_framework import serializers
@@ -21,6 +20,7 @@ from conversations.attachment_files import attachment_download
 from conversations.attachment_links import token_is_valid
 from conversations.models import Attachment, ParticipantType
 from conversations.services.attachments import AttachmentTooLarge, attachment_create
+from gateway_sim.body_limits import body_limit_for
 from gateway_sim.domain_errors import NotFound
 from gateway_sim.errors import ErrorShapes, generic_body
 from gateway_sim.hal import Listing, hal_page
@@ -35,8 +35,6 @@ ATTACHMENTS = Listing(
     },
     filter_fields={"id": "id", "filename": "filename"},
 )
-# Room for the multipart boundaries and part headers around the file itself.
-MULTIPART_OVERHEAD = 64 * 1024
 
 
 class AttachmentUploadInput(serializers.Serializer):  # type: ignore[type-arg]
@@ -60,16 +58,18 @@ def _attachments(rows: list[Attachment]) -> list[dict[str, Any]]:
 
 
 def _refuse_oversized_body(request: Request) -> None:
-    """Refuse an upload that cannot fit before reading it, from its Content-Length alone."""
-    limit = settings.SANDBOX_MAX_ATTACHMENT_BYTES
+    """Refuse an upload that cannot fit before reading it, from its Content-Length alone.
+
+    Under Daphne the HTTP server has already done so (gateway_sim.http_limits); this is the
+    same rule for servers that do not, such as Django's test client.
+    """
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return
-    if length > limit + MULTIPART_OVERHEAD:
-        raise AttachmentTooLarge(
-            f"The upload is {length} bytes; attachments are limited to {limit} bytes.", field="attachment"
-        )
+    limit = body_limit_for(request.path)
+    if length > limit.max_bytes:
+        raise AttachmentTooLarge(limit.refusal(length).message, field="attachment")
 
 
 class AttachmentListView(GatewayView):
