@@ -22,6 +22,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from conversations.ws_routing import websocket_urlpatterns  # noqa: E402
 from gateway_sim.broadcast import remember_server_loop  # noqa: E402
 from gateway_sim.http import ByPath, SyncDjango, daphne_without_form_parsing  # noqa: E402
+from gateway_sim.http_limits import daphne_with_limits  # noqa: E402
 from gateway_sim.long_polls import LongPollHandler  # noqa: E402
 from gateway_sim.runtime import start_embedded_workers  # noqa: E402
 from gateway_sim.ws_security import SameOriginValidator  # noqa: E402
@@ -34,6 +35,8 @@ HTTP_THREADS = 16
 ASYNC_PATH = re.compile(r"^/sandbox/v1/events/wait/?$")
 
 daphne_without_form_parsing()
+# Body limits and JSON answers for what Daphne's server refuses before the application.
+daphne_with_limits()
 
 application = remember_server_loop(
     ProtocolTypeRouter(
