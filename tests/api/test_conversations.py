@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import override_settings
 from pytest_django import DjangoAssertNumQueries
 
 from conversations.models import ApiFlavour, Conversation, ConversationState, InteractionStatus, Message
@@ -302,3 +303,20 @@ def test_it_lists_interactions_with_their_times(api: GatewayClient, world: World
     }
     conversation.refresh_from_db()
     assert conversation.state == ConversationState.ACTIVE
+
+
+@override_settings(SANDBOX_MAX_MESSAGE_TEXT_LENGTH=10)
+def test_a_history_text_over_the_length_limit_is_refused_naming_the_message(
+    api: GatewayClient, world: World
+) -> None:
+    history = {"messages": [{"authorType": "bot", "text": "Hello"}, {"authorType": "user", "text": "x" * 11}]}
+
+    response = api.post(URL, {"channelId": world.channel.id, "user": {"name": "Ann"}, "history": history})
+
+    assert response.status_code == 400
+    message = "history.messages[1].text: Ensure this field has no more than 10 characters."
+    assert problem(response) == {
+        "message": message,
+        "errors": [{"code": "invalid_json_object", "message": message}],
+    }
+    assert not Conversation.objects.exists()

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from pytest_django import DjangoAssertNumQueries
 
 from conversations.models import Card, Conversation, ConversationState, Message
@@ -218,6 +219,21 @@ def test_an_invalid_message_is_a_bad_request_problem(
     assert response.status_code == 400
     bad_request(problem(response), message or "", code)
     assert not Message.objects.exists()
+
+
+@override_settings(SANDBOX_MAX_MESSAGE_TEXT_LENGTH=10)
+def test_a_text_over_the_length_limit_is_a_bad_request_problem_naming_the_field(
+    api: GatewayClient, world: World
+) -> None:
+    conversation = create(world)
+
+    at_limit = api.post(f"{URL}/{conversation.id}/messages", {"authorType": "user", "text": "x" * 10})
+    over = api.post(f"{URL}/{conversation.id}/messages", {"authorType": "user", "text": "x" * 11})
+
+    assert at_limit.status_code == 202
+    assert over.status_code == 400
+    bad_request(problem(over), "text: Ensure this field has no more than 10 characters.")
+    assert list(Message.objects.values_list("text", flat=True)) == ["x" * 10]
 
 
 def test_malformed_json_on_messages_is_a_bad_request_problem(api: GatewayClient, world: World) -> None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -192,6 +193,22 @@ def test_invalid_bodies_are_constraint_violations_and_store_nothing(
 
     assert response.status_code == 400
     assert response.json() == {"message": "Constraint Violation", "errors": errors}
+    assert not Conversation.objects.exists()
+
+
+@override_settings(SANDBOX_MAX_MESSAGE_TEXT_LENGTH=10)
+def test_a_history_text_over_the_length_limit_is_a_constraint_violation(legacy: LegacyWorld) -> None:
+    history = {"messages": [{"text": "Hello"}, {"text": "x" * 11}]}
+
+    response = legacy.api.post(
+        "/conversations", {"channelId": legacy.channel.id, "customer": {}, "history": history}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Constraint Violation",
+        "errors": ["history.messages[1].text: Ensure this field has no more than 10 characters."],
+    }
     assert not Conversation.objects.exists()
 
 

@@ -1,6 +1,7 @@
 """v2 messages: post as user or bot, list by interaction, and the re-open of an ended chat."""
 
 import pytest
+from django.test import override_settings
 
 from conversations.models import Conversation, ConversationState, InteractionStatus, Message
 from conversations.services.lifecycle import conversation_end_by_agent, conversation_transfer
@@ -65,6 +66,20 @@ def test_an_invalid_message_is_a_constraint_violation(
 
     assert response.status_code == 400
     assert response.json() == {"message": "Constraint Violation", "errors": errors}
+
+
+@override_settings(SANDBOX_MAX_MESSAGE_TEXT_LENGTH=10)
+def test_a_text_over_the_length_limit_is_a_constraint_violation(legacy: LegacyWorld) -> None:
+    conversation, _agent = started(legacy)
+
+    response = legacy.api.post(f"/conversations/{conversation.id}/messages", {"text": "x" * 11})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Constraint Violation",
+        "errors": ["text: Ensure this field has no more than 10 characters."],
+    }
+    assert not Message.objects.filter(text="x" * 11).exists()
 
 
 def test_posting_to_an_unknown_conversation_is_not_found(legacy: LegacyWorld) -> None:

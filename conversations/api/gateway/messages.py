@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from conversations.api.fields import MessageTextField
 from conversations.api.gateway.base import GatewayView, TimestampField, validated
 from conversations.api.gateway.selectors import cards_of, conversation_get, message_get, messages_of
 from conversations.models import Conversation, Message, Participant, ParticipantType
@@ -98,7 +99,7 @@ class MessageInput(serializers.Serializer):  # type: ignore[type-arg]
         choices=[ParticipantType.USER.value, ParticipantType.BOT.value],
         error_messages={"invalid_choice": "Invalid authorType={input}, has to be one of user, bot"},
     )
-    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    text = MessageTextField(required=False, allow_blank=True)
     externalProvider = ExternalProviderInput(required=False)
     attachments = serializers.ListField(child=AttachmentReferenceInput(), required=False)
     cards = serializers.ListField(child=CardInput(), required=False)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from rest_framework import serializers
 
+from conversations.api.fields import MessageTextField
 from conversations.api.gateway.base import iso_timestamp
 from conversations.api.legacy.selectors import LEGACY_VERSIONS
 from conversations.models import Channel, Conversation, Interaction, Message, Participant
@@ -161,7 +162,7 @@ class HistoryTypeField(serializers.CharField):
 
 
 class HistoryMessageInput(serializers.Serializer[None]):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    text = MessageTextField(allow_blank=True)
     type = HistoryTypeField()
 
     def to_internal_value(self, data: Any) -> Any:
@@ -193,7 +194,7 @@ class MessageInput(serializers.Serializer[Message]):
         default="user",
         error_messages={"invalid_choice": "Must be one of bot, user."},
     )
-    text = serializers.CharField(trim_whitespace=False)
+    text = MessageTextField()
 
 
 class PageQuery(serializers.Serializer[None]):
