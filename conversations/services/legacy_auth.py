@@ -22,7 +22,9 @@ EXPIRED_TOKEN_RETENTION = timedelta(days=1)
 
 def access_token_issue(*, key: str, secret: str) -> AccessToken:
     """Check a key/secret pair and issue a new bearer token valid for the configured TTL."""
-    credential = LegacyCredential.objects.filter(pk=key).select_related("customer").first()
+    # A key no row can have (a NUL character, which PostgreSQL cannot even compare) is no key.
+    found = LegacyCredential.objects.filter(pk=key) if "\x00" not in key else LegacyCredential.objects.none()
+    credential = found.select_related("customer").first()
     # Compare the secret in constant time even for an unknown key, so timing does not tell
     # which keys exist.
     stored = credential.secret if credential is not None else secrets.token_urlsafe(24)

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from conversations.api.fields import MessageTextField
+from conversations.api.fields import MessageTextField, nul_errors
 from conversations.api.gateway.base import GatewayView, TimestampField, validated
 from conversations.api.gateway.selectors import cards_of, conversation_get, message_get, messages_of
 from conversations.models import Conversation, Message, Participant, ParticipantType
@@ -56,6 +56,12 @@ class CardInput(serializers.Serializer):  # type: ignore[type-arg]
         },
     )
     content = serializers.DictField(default=dict)
+
+    def validate_content(self, content: dict[str, Any]) -> dict[str, Any]:
+        nuls = nul_errors(content)
+        if nuls:
+            raise serializers.ValidationError(nuls)
+        return content
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["contentType"] == QUICK_REPLIES:

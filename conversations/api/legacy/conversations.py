@@ -1,8 +1,10 @@
 """`/vcc/{region}/chat/v2/tenant/{tenant-id}/conversations`: create, read, leave, messages."""
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from conversations.api.fields import nul_errors
 from conversations.api.legacy.base import LegacyView
 from conversations.api.legacy.customer import user_from_customer
 from conversations.api.legacy.selectors import (
@@ -41,6 +43,9 @@ class ConversationListView(LegacyView):
             for name, value in request.query_params.items()
             if name.startswith(CUSTOMER_FILTER_PREFIX) and len(name) > len(CUSTOMER_FILTER_PREFIX)
         }
+        nuls = nul_errors({f"{CUSTOMER_FILTER_PREFIX}{key}": value for key, value in customer.items()})
+        if nuls:
+            raise ValidationError(nuls)
         conversations = legacy_conversation_list(
             tenant=self.tenant,
             channel_id=filters.get("channel-id"),

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from rest_framework import serializers
 
-from conversations.api.fields import MessageTextField
+from conversations.api.fields import MessageTextField, nul_errors
 from conversations.api.gateway.base import iso_timestamp
 from conversations.api.legacy.selectors import LEGACY_VERSIONS
 from conversations.models import Channel, Conversation, Interaction, Message, Participant
@@ -101,6 +101,10 @@ class CustomerField(serializers.Field):  # type: ignore[type-arg]
             self.fail("not_a_map")
         if len(data) > MAX_CUSTOMER_PROPERTIES:
             self.fail("too_many")
+        nuls = nul_errors(data)
+        if nuls:
+            # As the Gateway's user fields: no NUL in a name or a value.
+            raise serializers.ValidationError(nuls)
         customer: dict[str, str] = {}
         errors: dict[str, list[str]] = {}
         for raw_key, value in data.items():
