@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 
 from gateway_sim import errors_legacy
-from gateway_sim.error_views import LEGACY_PATH_PREFIXES
-from gateway_sim.errors import PROBLEM_JSON, generic_body, one_problem
+from gateway_sim.error_views import ApiFamily, api_family
+from gateway_sim.errors import CONTROL_ERRORS, PROBLEM_JSON, generic_body, one_problem
 from gateway_sim.wire import compact_json
 
 # Room for the multipart boundaries and part headers around the file itself.
@@ -94,8 +94,11 @@ def refusal_answer(path: str, refusal: Refusal) -> tuple[str, bytes]:
     """The media type and body of a refusal on `path`."""
     problem = one_problem(refusal.status, refusal.code, refusal.message)
     body: dict[str, Any]
-    if path.startswith(LEGACY_PATH_PREFIXES):
+    family = api_family(path)
+    if family is ApiFamily.LEGACY:
         body = errors_legacy.server_refusal_body(path, problem)
+    elif family is ApiFamily.SANDBOX:
+        body = CONTROL_ERRORS.body(problem)
     elif DESK_UPLOAD.match(path):
         body = {"code": refusal.code, "message": refusal.message}
         return "application/json", compact_json(body).encode()

@@ -5,15 +5,19 @@ pages everywhere else."""
 from collections.abc import Callable
 from enum import Enum
 from functools import wraps
-from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views import csrf, defaults
 
 from gateway_sim import errors_legacy
-from gateway_sim.errors import PROBLEM_JSON, Problem, internal_error_problem, json_problem, one_problem
-from gateway_sim.wire import compact_json
+from gateway_sim.errors import (
+    CONTROL_ERRORS,
+    Problem,
+    internal_error_problem,
+    json_problem,
+    one_problem,
+)
 
 
 class ApiFamily(Enum):
@@ -45,17 +49,8 @@ def is_api_path(path: str) -> bool:
 
 
 def sandbox_problem(problem: Problem) -> HttpResponse:
-    """The control API's body: RFC 7807 with its three core members."""
-    body = {
-        "title": HTTPStatus(problem.status).phrase,
-        "status": problem.status,
-        # The items say what happened; a problem's own title may only name the status.
-        "detail": "; ".join(item.message for item in problem.items),
-    }
-    response = HttpResponse(compact_json(body), status=problem.status, content_type=PROBLEM_JSON)
-    for name, value in problem.headers.items():
-        response[name] = value
-    return response
+    """The control API's problem+json body, as its views answer."""
+    return json_problem(problem, CONTROL_ERRORS)
 
 
 def api_error(request: HttpRequest, problem: Problem) -> HttpResponse:

@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -167,6 +168,28 @@ class ErrorShapes:
 
 
 GATEWAY_ERRORS = ErrorShapes()
+
+
+class ControlErrors:
+    """RFC 9457 problem details, with every error item naming its field in `errors`."""
+
+    media_type = PROBLEM_JSON
+
+    def body(self, problem: Problem) -> dict[str, Any]:
+        # The items say what happened; a problem's own title may only name the status.
+        detail = "; ".join(item.message for item in problem.items) or problem.message
+        if problem.status >= 500:
+            detail = "The sandbox failed to process the request."
+        return {
+            "type": "about:blank",
+            "title": HTTPStatus(problem.status).phrase,
+            "status": problem.status,
+            "detail": detail,
+            "errors": [{"code": item.code, "message": item.message} for item in problem.items],
+        }
+
+
+CONTROL_ERRORS = ControlErrors()
 
 
 # --- From exceptions to problems: the one table --------------------------------------------

@@ -21,40 +21,9 @@ from conversations.api.gateway.auth import API_KEY_HEADER, TENANT_HEADER, tenant
 from conversations.api.gateway.base import JsonParser
 from conversations.events.cursor import events_sequence
 from conversations.models import Tenant
-from gateway_sim.errors import PROBLEM_JSON, ApiKeyRejected, Problem
+from gateway_sim.errors import CONTROL_ERRORS, ApiKeyRejected
 
 CURSOR_HEADER = "X-Sandbox-Cursor"
-
-
-class ControlErrors:
-    """RFC 9457 problem details, with every error item naming its field in `errors`."""
-
-    media_type = PROBLEM_JSON
-
-    def body(self, problem: Problem) -> dict[str, Any]:
-        detail = problem.message if problem.status < 500 else "The sandbox failed to process the request."
-        return {
-            "type": "about:blank",
-            "title": _TITLES.get(problem.status, "Error"),
-            "status": problem.status,
-            "detail": detail,
-            "errors": [{"code": item.code, "message": item.message} for item in problem.items],
-        }
-
-
-_TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    408: "Request Timeout",
-    409: "Conflict",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-}
-
-CONTROL_ERRORS = ControlErrors()
 
 
 class ControlSchema(AutoSchema):

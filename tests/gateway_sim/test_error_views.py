@@ -73,10 +73,13 @@ def test_an_unknown_control_api_path_is_an_rfc_7807_problem(client: Client, path
     response = client.delete(path)
 
     assert response.status_code == 404
+    message = f"No operation answers DELETE {path}."
     assert problem(response) == {
+        "type": "about:blank",
         "title": "Not Found",
         "status": 404,
-        "detail": f"No operation answers DELETE {path}.",
+        "detail": message,
+        "errors": [{"code": "resource_not_found", "message": message}],
     }
 
 
@@ -122,7 +125,15 @@ def test_pages_for_people_stay_django_html(client: Client, path: str) -> None:
         ),
         (
             "/sandbox/v1/tenants",
-            {"title": "Forbidden", "status": 403, "detail": "The request was refused: CSRF cookie not set."},
+            {
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+                "detail": "The request was refused: CSRF cookie not set.",
+                "errors": [
+                    {"code": "access_denied", "message": "The request was refused: CSRF cookie not set."}
+                ],
+            },
         ),
     ],
 )
@@ -145,7 +156,9 @@ def test_a_crash_under_the_control_api_prefix_is_an_rfc_7807_500() -> None:
 
     assert response.status_code == 500
     assert problem(response) == {
+        "type": "about:blank",
         "title": "Internal Server Error",
         "status": 500,
         "detail": "The sandbox failed to process the request.",
+        "errors": [{"code": "internal_error", "message": "The sandbox failed to process the request."}],
     }
