@@ -161,14 +161,17 @@ async def _open_waits(host: str, port: int, count: int, hold: float) -> list[int
 
 
 def settle(pid: int, *, limit: float) -> float:
-    """Wait until the server spends under 5% of a core for two seconds running (every wait
-    parked); the time it settled."""
+    """Wait for the burst of openings to start and then end: under 5% of a core for two
+    seconds running (every wait parked). The time it settled."""
     deadline = time.perf_counter() + limit
+    busy_seen = False
     quiet = 0
     while time.perf_counter() < deadline and quiet < 2:
         before = proc_figures(pid)["cpu_s"]
         time.sleep(1)
-        quiet = quiet + 1 if proc_figures(pid)["cpu_s"] - before < 0.05 else 0
+        used = proc_figures(pid)["cpu_s"] - before
+        busy_seen = busy_seen or used > 0.2
+        quiet = quiet + 1 if busy_seen and used < 0.05 else 0
     return time.perf_counter() - 2
 
 

@@ -88,9 +88,9 @@ def push_event(conversation: Conversation, *, sequence: int, event_id: str, enve
         push["data"] = envelope["data"]
     if envelope["eventType"] == "CONVERSATION_UPDATE":
         push["displayName"] = conversation.display_name
-    # The tenant's bell rides along: control API waits look again (gateway_sim.bell).
-    groups = [conversation_group(conversation.id), tenant_group(conversation.tenant_id)]
-    broadcast_on_commit([*groups, bell_group(conversation.tenant_id)], "event", push)
+    # The tenant's bell rides along, first: control API waits look again (gateway_sim.bell).
+    groups = [bell_group(conversation.tenant_id), conversation_group(conversation.id)]
+    broadcast_on_commit([*groups, tenant_group(conversation.tenant_id)], "event", push)
 
 
 def offer_payload(offer: Offer) -> OfferPush:

@@ -115,19 +115,19 @@ class EventScan:
     """The state of one wait: the first `count` events after `after` that pass `where`.
 
     Each `look()` sequences the tenant's newly committed events and reads only those it has
-    not read yet; events are immutable, so a candidate stays a candidate. On delivery, the
-    wait is over when the first `count` candidates all have a delivery answered 2xx.
+    not read yet, with the filter's types and conversation applied by the database, so an
+    idle wait holds no more than its candidates. Events are immutable: a candidate stays a
+    candidate. On delivery, the wait is over when the first `count` candidates all have a
+    delivery answered 2xx.
     """
 
-    def __init__(self, tenant_id: str, *, after: int, where: EventFilter, count: int, keep: int) -> None:
+    def __init__(self, tenant_id: str, *, after: int, where: EventFilter, count: int) -> None:
         self.tenant_id = tenant_id
         self.where = where
         self.count = count
-        self.keep = keep
         self.read_to = after
         self.cursor = after
         self.candidates: list[Event] = []
-        self.arrived: list[Event] = []
         self.delivered: set[int] = set()
 
     @property
@@ -149,14 +149,24 @@ class EventScan:
         """Read what committed since the last look; True when the wait is over."""
         self.cursor = events_sequence(self.tenant_id)
         while self.read_to < self.cursor and len(self.candidates) < self.count:
-            page = list(events_of(self.tenant_id, after=self.read_to)[:PAGE])
-            if not page:
+            page = list(self._unread()[:PAGE])
+            self.candidates.extend(event for event in page if self.where.matches(event))
+            if len(page) < PAGE:
+                # Everything sequenced when the page was read has been seen; anything
+                # sequenced later gets a higher cursor (conversations.events.cursor).
+                self.read_to = max(self.cursor, page[-1].cursor or 0) if page else self.cursor
                 break
             self.read_to = page[-1].cursor or self.read_to
-            self.arrived.extend(page[: max(0, self.keep - len(self.arrived))])
-            self.candidates.extend(event for event in page if self.where.matches(event))
         if self.where.delivered:
             waiting = [event for event in self.candidates[: self.count] if event.pk not in self.delivered]
             if waiting:
                 self.delivered |= _delivered_among(waiting, self.where.webhook_id)
         return self.done
+
+    def _unread(self) -> QuerySet[Event]:
+        query = Event.objects.filter(tenant_id=self.tenant_id, cursor__gt=self.read_to).order_by("cursor")
+        if self.where.types:
+            query = query.filter(type__in=self.where.types)
+        if self.where.conversation_id:
+            query = query.filter(conversation_id=self.where.conversation_id)
+        return query

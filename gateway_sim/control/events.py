@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations.events.cursor import events_sequence
-from conversations.events.feed import EventFilter, EventScan, events_by_pk, events_list
+from conversations.events.feed import EventFilter, EventScan, events_by_pk, events_list, events_of
 from gateway_sim.bell import BellListener
 from gateway_sim.control.base import CURSOR_HEADER, AsyncControlView, ControlView
 from gateway_sim.control.representations import event_json
@@ -125,9 +125,7 @@ class EventWaitView(AsyncControlView):
     async def get(self, request: Request) -> Response:
         query = _checked(WaitQuery, request.query_params)
         where = event_filter(query, request.query_params, delivered=query["on"] == "delivered")
-        scan = EventScan(
-            self.tenant.id, after=query["after"], where=where, count=query["count"], keep=ARRIVED_SHOWN
-        )
+        scan = EventScan(self.tenant.id, after=query["after"], where=where, count=query["count"])
         deadline = time.monotonic() + query["timeout"]
         look = database_sync_to_async(_look)
         async with BellListener(self.tenant.id) as bell:
@@ -152,23 +150,24 @@ def _look(scan: EventScan, query: dict[str, Any], *, last: bool) -> dict[str, An
 
 
 def _wait_answer(scan: EventScan, query: dict[str, Any]) -> dict[str, Any]:
-    # Read again: the deliveries' status has moved on since the events were first read.
-    fresh = events_by_pk([event.pk for event in [*scan.matched, *scan.arrived]])
+    # Read again with the deliveries: their status has moved on since the events were found.
+    fresh = events_by_pk([event.pk for event in scan.matched])
     matched = [event_json(fresh[event.pk]) for event in scan.matched]
     if scan.done:
         return {"events": matched, "cursor": scan.matched[-1].cursor}
-    others = len(scan.arrived) - len(matched)
+    arrived = list(events_of(scan.tenant_id, after=query["after"])[:ARRIVED_SHOWN])
     return {
         "type": "about:blank",
         "title": "Request Timeout",
         "status": 408,
         "detail": (
             f"{len(matched)} of {query['count']} event(s) matching {scan.where.describe()} after cursor "
-            f"{query['after']} within {query['timeout']:g} s; {len(scan.arrived)} event(s) arrived meanwhile."
+            f"{query['after']} within {query['timeout']:g} s; {scan.cursor - query['after']} event(s) "
+            "arrived meanwhile."
         ),
-        "errors": [{"code": "wait_timeout", "message": f"{others} other event(s) arrived; see `arrived`."}],
+        "errors": [{"code": "wait_timeout", "message": "The events that did arrive are in `arrived`."}],
         "events": matched,
-        "arrived": [event_json(fresh[event.pk]) for event in scan.arrived],
+        "arrived": [event_json(event) for event in arrived],
         "cursor": scan.cursor,
     }
 
