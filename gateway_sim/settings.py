@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so the journal records the status and headers the client gets.
+    "gateway_sim.control.journal.JournalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gateway_sim.static_files.StaticFilesMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,3 +209,8 @@ SANDBOX_RETRY_SCHEDULE_SECONDS = env_float_list("SANDBOX_RETRY_SCHEDULE_SECONDS"
 # Multiplies every retry delay and timer: 0.01 turns the 10-minute retry into 6 seconds.
 SANDBOX_TIME_SCALE = env_float("SANDBOX_TIME_SCALE", 1.0, minimum=0.0)
 SANDBOX_DELIVERY_THREADS = env_int("SANDBOX_DELIVERY_THREADS", 8, minimum=1)
+
+# The API journal (GET /sandbox/v1/requests): record every API call, keeping the newest
+# SANDBOX_JOURNAL_KEEP per tenant.
+SANDBOX_JOURNAL = env_bool("SANDBOX_JOURNAL", True)
+SANDBOX_JOURNAL_KEEP = env_int("SANDBOX_JOURNAL_KEEP", 1000, minimum=1)

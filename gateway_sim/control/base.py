@@ -22,6 +22,7 @@ from conversations.api.gateway.base import JsonParser
 from conversations.events.cursor import events_sequence
 from conversations.models import Tenant
 from gateway_sim.errors import CONTROL_ERRORS, ApiKeyRejected
+from gateway_sim.journal_tenants import journal_tenants_note
 
 CURSOR_HEADER = "X-Sandbox-Cursor"
 
@@ -53,6 +54,7 @@ class _TenantOperation(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.tenant = tenant_for_request(request)
+        journal_tenants_note(request._request, (self.tenant.id,))
 
 
 class AsyncControlView(_TenantOperation, AsyncAPIView):  # type: ignore[misc]  # adrf ships no types

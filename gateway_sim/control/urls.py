@@ -9,6 +9,7 @@ from gateway_sim.control import (
     deliveries,
     docs,
     events,
+    journal_views,
     keys,
     queues,
     tenants,
@@ -111,6 +112,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         _control(f"conversations/(?P<conversation_id>{ID})/transcript"),
         transcripts.TranscriptView.as_view(),
         name="control-conversation-transcript",
+    ),
+    re_path(_control("requests"), journal_views.JournalListView.as_view(), name="control-requests"),
+    re_path(
+        _control(rf"requests/(?P<entry_id>{ID})"),
+        journal_views.JournalDetailView.as_view(),
+        name="control-request",
     ),
     # The schema generated from these views, and a page to try it.
     re_path(r"^api/sandbox-v1\.oas\.json$", docs.ControlSchemaView.as_view(), name="control-schema"),

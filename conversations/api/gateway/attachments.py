@@ -24,6 +24,7 @@ from gateway_sim.body_limits import body_limit_for
 from gateway_sim.domain_errors import NotFound
 from gateway_sim.errors import ErrorShapes, generic_body
 from gateway_sim.hal import Listing, hal_page
+from gateway_sim.journal_tenants import journal_tenants_note
 
 ATTACHMENTS = Listing(
     name="attachments",
@@ -125,7 +126,8 @@ class AttachmentLinkView(APIView):
         attachment_id = attachment_id.strip()
         if "\x00" in attachment_id or not token_is_valid(attachment_id, token.strip()):
             raise PermissionDenied("This link is not valid or has expired.")
-        attachment = Attachment.objects.filter(pk=attachment_id).first()
+        attachment = Attachment.objects.filter(pk=attachment_id).select_related("conversation").first()
         if attachment is None:
             raise NotFound("Attachment", attachment_id)
+        journal_tenants_note(request._request, (attachment.conversation.tenant_id,))
         return attachment_download(attachment)

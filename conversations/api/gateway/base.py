@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from conversations.api.gateway.auth import tenant_for_request
 from conversations.models import Tenant
 from gateway_sim.errors import GATEWAY_ERRORS, ErrorFormat
+from gateway_sim.journal_tenants import journal_tenants_note
 
 HAL_JSON = "application/hal+json"
 
@@ -85,6 +86,7 @@ class GatewayView(APIView):
         super().initial(request, *args, **kwargs)
         path_tenant = kwargs.get(self.tenant_kwarg) if self.tenant_kwarg else None
         self.tenant = tenant_for_request(request, path_tenant_id=path_tenant)
+        journal_tenants_note(request._request, (self.tenant.id,))
 
     @property
     def allowed_methods(self) -> list[str]:

@@ -15,6 +15,7 @@ from conversations.services.legacy_auth import access_token_resolve, legacy_tena
 from gateway_sim import errors_legacy
 from gateway_sim.domain_errors import TenantNotOwned
 from gateway_sim.errors_legacy import ErrorStyle, ResourceNotFound
+from gateway_sim.journal_tenants import journal_tenants_note
 
 
 class AnyAccept(DefaultContentNegotiation):
@@ -62,6 +63,7 @@ class LegacyView(APIView):
         if "\x00" in tenant_id:
             raise TenantNotOwned(tenant_id.strip(), self.token.credential.customer_id)
         self.tenant = legacy_tenant_resolve(token=self.token, tenant_id=tenant_id)
+        journal_tenants_note(request._request, (self.tenant.id,))
 
 
 class UnknownPathView(APIView):

@@ -18,6 +18,7 @@ from conversations.models import AccessToken
 from conversations.services.legacy_auth import access_token_issue
 from gateway_sim import errors_legacy
 from gateway_sim.errors_legacy import ErrorStyle, OAuthRequestInvalid
+from gateway_sim.journal_tenants import journal_tenants_note
 from gateway_sim.wire import epoch_ms
 
 GRANT_TYPE = "client_credentials"
@@ -132,4 +133,6 @@ class TokenView(APIView):
             )
         key, secret = basic_credentials(request)
         token = access_token_issue(key=key, secret=secret)
+        # The token serves every tenant of the customer: each one's API journal shows the call.
+        journal_tenants_note(request._request, token.credential.customer.tenants.values_list("id", flat=True))
         return Response(AuthResponseSerializer(token).data)
