@@ -1,7 +1,8 @@
-"""`python -m bench`: every benchmark: webhook delivery latency, then desk message latency."""
+"""`python -m bench`: every benchmark: webhook delivery latency, desk message latency, journal cost."""
 
-from bench import desk_latency
+from bench import desk_latency, journal_cost
 from bench.webhook_latency import main
 
 main()
 desk_latency.main(["--json", "bench/results/desk-latency.json"])
+journal_cost.main([])
