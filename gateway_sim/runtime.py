@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from conversations.services.clock import run_clock
+from gateway_sim.control.journal import journal_writer_start
 from webhooks.worker import run_worker
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ def _run(name: str, target: Callable[[threading.Event], None]) -> threading.Thre
 
 
 def start_embedded_workers() -> None:
-    """Start the timer clock (always) and, unless disabled, the webhook delivery worker.
+    """Start the timer clock and the API journal's writer (always) and, unless disabled, the
+    webhook delivery worker.
 
     Idempotent. The clock runs in every server process: timers are claimed atomically, so
     several processes never fire one twice.
@@ -41,6 +43,7 @@ def start_embedded_workers() -> None:
             return
         _started = True
     _run("sandbox-clock", run_clock)
+    journal_writer_start()
     if settings.SANDBOX_EMBEDDED_WORKERS:
         _run("sandbox-delivery", run_worker)
     logger.info("embedded workers started")

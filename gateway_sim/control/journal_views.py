@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from gateway_sim.control.base import ControlView
 from gateway_sim.control.events import _checked
+from gateway_sim.control.journal import journal_flush
 from gateway_sim.control.representations import journal_entry_json
 from gateway_sim.domain_errors import NotFound
 from gateway_sim.models import ApiFamily, JournalEntry
@@ -90,6 +91,7 @@ class JournalListView(ControlView):
     )
     def get(self, request: Request) -> Response:
         query = _checked(JournalQuery, request.query_params)
+        journal_flush()
         page = list(journal_of(self.tenant.id, query)[: query["limit"] + 1])
         shown = page[: query["limit"]]
         return Response(
@@ -104,6 +106,7 @@ class JournalDetailView(ControlView):
         responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, entry_id: str) -> Response:
+        journal_flush()
         entry = (
             JournalEntry.objects.filter(tenant_id=self.tenant.id, pk=int(entry_id)).first()
             if entry_id.isdigit() and len(entry_id) < 19

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import close_old_connections
 from django.test import AsyncClient, Client, override_settings
 from pytest_django import DjangoAssertNumQueries
 
@@ -14,6 +15,7 @@ from conversations.attachment_links import presigned_url
 from conversations.models import Conversation
 from conversations.services.attachments import attachment_create
 from conversations.services.lifecycle import conversation_create
+from gateway_sim.batch_writer import BatchWriter
 from gateway_sim.control import journal
 from gateway_sim.control.journal import BODY_LIMIT, journal_prune
 from gateway_sim.models import JournalEntry
@@ -343,3 +345,22 @@ def test_the_schema_lists_the_journal_operations(control: GatewayClient) -> None
 
     operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
     assert {"requests_list", "requests_retrieve"} <= operations
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_writer_thread_the_listing_still_reads_every_call_made_before_it(
+    world: World, control: GatewayClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = BatchWriter(journal._write_now, name="test-journal", linger=30, on_exit=close_old_connections)
+    monkeypatch.setattr(journal, "_writer", writer)
+    journal.journal_writer_start()
+    try:
+        for number in range(3):
+            control.get(f"/sandbox/v1/events?after={number}")
+        assert JournalEntry.objects.count() == 0
+
+        entries = _requests(control)
+    finally:
+        writer.stop()
+
+    assert [entry["query"] for entry in entries] == ["after=0", "after=1", "after=2"]
