@@ -1,5 +1,7 @@
 """Shared fixtures: a fresh tenant world per test."""
 
+from typing import Any
+
 import pytest
 from django.db import connections
 
@@ -24,3 +26,13 @@ def connections_closed_after_each_use() -> None:
 @pytest.fixture
 def world(db: None) -> World:
     return world_create()
+
+
+@pytest.fixture(autouse=True)
+def journal_off(settings: Any) -> None:
+    """In-process tests run without the API journal (live sandboxes keep it on).
+
+    Tests count the queries an operation makes; the journal's write would add one to each.
+    The journal's own tests switch it back on (tests/control/test_journal.py).
+    """
+    settings.SANDBOX_JOURNAL = False
