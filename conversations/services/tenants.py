@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from conversations.events import desk
 from conversations.events.cursor import events_sequence
-from conversations.models import Agent, Attachment, Channel, Conversation, Tenant, Timer
+from conversations.models import Agent, Attachment, Autopilot, Channel, Conversation, Tenant, Timer
+from gateway_sim.models import JournalEntry
 from webhooks.models import Event, Webhook
 
 logger = logging.getLogger(__name__)
@@ -32,18 +33,21 @@ ResetScope = Literal["conversations", "all"]
 
 # Every per-tenant table a reset empties, by scope, in the order they are emptied: each a model
 # and the lookup from it to its tenant. Rows that hang off these (messages, attachments,
-# offers, deliveries and their attempts …) go with them. A new per-tenant table (autopilot
-# settings, the API journal) is one more line in the scope that should empty it.
+# offers, deliveries and their attempts …) go with them. A new per-tenant table is one more
+# line in the scope that should empty it.
 CONVERSATION_TABLES: tuple[tuple[type[models.Model], str], ...] = (
     (Conversation, "tenant"),
     # Events outside a conversation (webhook verifications) and their deliveries.
     (Event, "tenant"),
     (Timer, "tenant"),
+    # The API journal: after a reset, a test lists only its own calls.
+    (JournalEntry, "tenant"),
 )
 CONFIGURATION_TABLES: tuple[tuple[type[models.Model], str], ...] = (
     # After the conversations: a channel cannot go while a conversation refers to it.
     (Channel, "tenant"),
     (Webhook, "tenant"),
+    (Autopilot, "tenant"),
 )
 RESET_SCOPES: dict[str, tuple[tuple[type[models.Model], str], ...]] = {
     "conversations": CONVERSATION_TABLES,

@@ -448,6 +448,7 @@ def test_a_reset_removes_the_tenants_conversations_and_all_they_left_behind(
             "deliveryAttempts": 1,
             "events": 5,
             "interactions": 1,
+            "journalEntries": 0,
             "messages": 1,
             "offers": 1,
             "participants": 1,
@@ -478,12 +479,16 @@ def test_a_reset_of_all_also_removes_webhooks_and_channels(admin: GatewayClient)
     customer = created(admin)
     busy(customer)
     client = GatewayClient(customer["apiKey"])
+    autopilot = client.put("/sandbox/v1/queues/100/autopilot", {"reply": {"mode": "echo"}})
+    assert autopilot.status_code == 200
 
     response = client.post("/sandbox/v1/tenant/reset", {"scope": "all"})
 
     assert response.status_code == 200
     body = json.loads(response.content)
     assert (body["scope"], body["removed"]["webhooks"], body["removed"]["channels"]) == ("all", 1, 1)
+    assert body["removed"]["autopilots"] == 1
+    assert client.get("/sandbox/v1/queues/100/autopilot").status_code == 404
     assert {kind: count for kind, count in rows(customer["tenantId"]).items() if count} == {
         "queues": 3,
         "agents": 4,
@@ -510,7 +515,7 @@ def test_a_reset_of_an_empty_tenant_removes_nothing(world: World, control: Gatew
     assert response.status_code == 200
     assert json.loads(response.content) == {
         "scope": "conversations",
-        "removed": {"conversations": 0, "events": 0, "timers": 0},
+        "removed": {"conversations": 0, "events": 0, "journalEntries": 0, "timers": 0},
         "agentsRestored": 0,
         "cursor": 0,
     }
